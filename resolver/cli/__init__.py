@@ -1,0 +1,29 @@
+"""The ``resolver`` command line.
+
+Each sub-command lives in a module of its own in this package; this module
+only assembles them. The library never prints: everything a user reads is
+written here, and every library error is turned into one line on stderr and
+exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+from resolver.cli.route import route_command, routes_command
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hub-provider-resolver")
+def cli() -> None:
+    """Route Hugging Face Hub models to inference providers."""
+
+
+cli.add_command(route_command)
+cli.add_command(routes_command)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,324 @@
+"""``resolver route`` (one model) and ``resolver routes`` (a batch of models)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from resolver.errors import MappingError, ResolverError
+from resolver.explain import Explanation
+from resolver.lora import looks_like_lora
+from resolver.model import Caller, Model
+from resolver.models_file import read_models
+from resolver.resolver import Resolver
+from resolver.rules import is_visible
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_NO_ROUTE",
+    "caller_options",
+    "example_path",
+    "load_resolver",
+    "route_command",
+    "routes_command",
+    "rules_options",
+]
+
+EXIT_NO_ROUTE = 1
+EXIT_BAD_INPUT = 2
+# Show a progress bar for batches at least this long, on a terminal only.
+PROGRESS_THRESHOLD = 500
+# How many passed-over candidates the text form of --explain lists.
+EXPLAIN_LIMIT = 20
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def example_path(name: str) -> Path:
+    """A file of the example rule set shipped inside the package."""
+    return Path(str(resources.files("resolver") / "examples" / name))
+
+
+def fail(message: str) -> None:
+    """Print a bad-input error the way every command does, and exit 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def rules_options(function: _F) -> _F:
+    """``--rules`` and ``--lenient``, shared by every command that loads rules."""
+    function = click.option(
+        "--lenient",
+        is_flag=True,
+        help="Skip bad mapping entries (each reported on stderr) instead of failing.",
+    )(function)
+    return click.option(
+        "--rules",
+        "rules",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Rules file (JSON or JSON Lines); repeatable. Default: the shipped example.",
+    )(function)
+
+
+def caller_options(function: _F) -> _F:
+    """The options that describe the caller and the request."""
+    for option in reversed(
+        [
+            click.option("--task", help="Ask for this task instead of the pipeline tag."),
+            click.option("--provider", help="Only consider this provider."),
+            click.option(
+                "--prefer",
+                multiple=True,
+                metavar="NAME",
+                help="Provider preference, most preferred first; repeatable.",
+            ),
+            click.option(
+                "--org",
+                "orgs",
+                multiple=True,
+                metavar="ORG",
+                help="Hub organisation the caller belongs to; repeatable.",
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def load_resolver(rules: Sequence[Path], lenient: bool) -> Resolver:
+    """Load the rules (or the shipped example), or exit 2 with the problems."""
+    paths = list(rules) or [example_path("rules.json")]
+    try:
+        resolver = Resolver.from_files(paths, lenient=lenient)
+    except MappingError as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    for problem in resolver.problems:
+        click.echo(f"warning: skipped {problem}", err=True)
+    return resolver
+
+
+def load_models(path: Path | None) -> list[Model]:
+    try:
+        return read_models(path if path is not None else example_path("models.jsonl"))
+    except ResolverError as error:
+        fail(str(error))
+        raise AssertionError("unreachable") from None
+
+
+def _explanation_json(explanation: Explanation) -> list[dict[str, Any]]:
+    return [candidate.to_json() for candidate in explanation.candidates]
+
+
+def _no_route_json(explanation: Explanation) -> dict[str, Any]:
+    return {
+        "error": "no-route",
+        "model": explanation.model.id,
+        "message": explanation.summary(),
+        "candidates": _explanation_json(explanation),
+    }
+
+
+def _print_explanation(explanation: Explanation) -> None:
+    shown = explanation.candidates[:EXPLAIN_LIMIT]
+    for candidate in shown:
+        click.echo(f"  {candidate.reason:<14} {candidate.mapping.describe()}")
+        click.echo(f"  {'':<14} {candidate.detail}")
+    hidden = len(explanation.candidates) - len(shown)
+    if hidden:
+        click.echo(f"  ... and {hidden} more candidates (use --json for all)")
+
+
+@click.command("route")
+@click.argument("model_id")
+@rules_options
+@click.option(
+    "--models",
+    "models_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON or JSON Lines file of Hub model records to take MODEL_ID's tags from.",
+)
+@click.option("--tag", "tags", multiple=True, help="A tag of the model; repeatable.")
+@click.option("--pipeline-tag", help="The model's pipeline tag.")
+@caller_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--explain", is_flag=True, help="Show every candidate and why.")
+def route_command(
+    model_id: str,
+    rules: tuple[Path, ...],
+    lenient: bool,
+    models_file: Path | None,
+    tags: tuple[str, ...],
+    pipeline_tag: str | None,
+    task: str | None,
+    provider: str | None,
+    prefer: tuple[str, ...],
+    orgs: tuple[str, ...],
+    as_json: bool,
+    explain: bool,
+) -> None:
+    """Route one model. Exit 0 with a route, 1 with none, 2 on bad input."""
+    resolver = load_resolver(rules, lenient)
+    model = _model_for(model_id, models_file, tags, pipeline_tag, use_example=not rules)
+    caller = Caller(orgs=orgs, providers=prefer)
+
+    explanation = resolver.explain(model, caller=caller, task=task, provider=provider)
+    route = explanation.route
+    if as_json:
+        if route is None:
+            click.echo(json.dumps(_no_route_json(explanation)))
+        else:
+            document = route.to_json()
+            if explain:
+                document["candidates"] = _explanation_json(explanation)
+            click.echo(json.dumps(document))
+    elif route is None:
+        click.echo(explanation.summary())
+    else:
+        lora = f", LoRA {route.adapter_weights_path or ''}".rstrip() if route.is_lora else ""
+        click.echo(
+            f"{model.id} -> {route.provider} {route.provider_model} "
+            f"({route.kind}, {route.task}, {route.status}, {route.visibility}{lora})"
+        )
+    if explain and not as_json:
+        _print_explanation(explanation)
+    sys.exit(0 if route is not None else EXIT_NO_ROUTE)
+
+
+def _model_for(
+    model_id: str,
+    models_file: Path | None,
+    tags: tuple[str, ...],
+    pipeline_tag: str | None,
+    use_example: bool,
+) -> Model:
+    record: Model | None = None
+    if models_file is not None or (use_example and not tags):
+        models = load_models(models_file)
+        by_id = {model.id: model for model in models}
+        folded = {model.folded_id: model for model in models}
+        record = by_id.get(model_id) or folded.get(model_id.casefold())
+        if record is None and models_file is not None:
+            fail(f"{models_file}: no model record with id {model_id!r}")
+    if record is None:
+        return Model(model_id, tags, pipeline_tag)
+    return Model(
+        record.id,
+        tags or record.tags,
+        pipeline_tag if pipeline_tag is not None else record.pipeline_tag,
+        record.siblings,
+    )
+
+
+@dataclass
+class _Summary:
+    models: int = 0
+    routed: int = 0
+    by_provider: Counter[str] | None = None
+    by_kind: Counter[str] | None = None
+    lora_unrouted: list[str] | None = None
+    hidden_only: int = 0
+
+    def to_json(self, hidden_mappings: int, total_mappings: int) -> dict[str, Any]:
+        return {
+            "models": self.models,
+            "routed": self.routed,
+            "unrouted": self.models - self.routed,
+            "byProvider": dict(sorted((self.by_provider or Counter()).items())),
+            "byKind": dict(sorted((self.by_kind or Counter()).items())),
+            "loraUnrouted": self.lora_unrouted or [],
+            "modelsWithOnlyHiddenMatches": self.hidden_only,
+            "mappingsHidden": hidden_mappings,
+            "mappings": total_mappings,
+        }
+
+
+@click.command("routes")
+@rules_options
+@click.option(
+    "--models",
+    "models_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON or JSON Lines file of Hub model records. Default: the shipped example.",
+)
+@caller_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per model, then a summary.")
+def routes_command(
+    rules: tuple[Path, ...],
+    lenient: bool,
+    models_file: Path | None,
+    task: str | None,
+    provider: str | None,
+    prefer: tuple[str, ...],
+    orgs: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Route every model of a file and summarise the result."""
+    resolver = load_resolver(rules, lenient)
+    models = load_models(models_file)
+    caller = Caller(orgs=orgs, providers=prefer)
+
+    summary = _Summary(by_provider=Counter(), by_kind=Counter(), lora_unrouted=[])
+    for model in _progress(models):
+        summary.models += 1
+        route = resolver.find(model, caller=caller, task=task, provider=provider)
+        if route is not None:
+            summary.routed += 1
+            summary.by_provider[route.provider] += 1  # type: ignore[index]
+            summary.by_kind[route.kind] += 1  # type: ignore[index]
+            line = {"id": model.id, "route": route.to_json()}
+            text = f"{model.id} -> {route.provider} {route.provider_model} ({route.kind})"
+        else:
+            explanation = resolver.explain(model, caller=caller, task=task, provider=provider)
+            if any(c.reason == "hidden" for c in explanation.candidates):
+                summary.hidden_only += 1
+            if looks_like_lora(model):
+                summary.lora_unrouted.append(model.id)  # type: ignore[union-attr]
+            line = {"id": model.id, **_no_route_json(explanation)}
+            text = f"{model.id}: no route"
+        click.echo(json.dumps(line) if as_json else text)
+
+    hidden = sum(1 for r in resolver.routes if not is_visible(r, caller))
+    totals = summary.to_json(hidden, len(resolver))
+    if as_json:
+        click.echo(json.dumps({"summary": totals}))
+    else:
+        _print_summary(totals)
+
+
+def _progress(models: list[Model]) -> Iterable[Model]:
+    if len(models) < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        yield from models
+        return
+    with click.progressbar(models, label="routing", file=sys.stderr) as bar:
+        yield from bar
+
+
+def _print_summary(totals: dict[str, Any]) -> None:
+    click.echo("")
+    click.echo(f"models routed: {totals['routed']} of {totals['models']}")
+    for title, key in (("by provider", "byProvider"), ("by kind", "byKind")):
+        counts = ", ".join(f"{name} {count}" for name, count in totals[key].items())
+        click.echo(f"  {title}: {counts or 'none'}")
+    lora = totals["loraUnrouted"]
+    click.echo(f"LoRA-tagged models without a route: {len(lora)}")
+    for model_id in lora:
+        click.echo(f"  {model_id}")
+    click.echo(
+        f"models whose only matches are hidden from this caller: "
+        f"{totals['modelsWithOnlyHiddenMatches']}"
+    )
+    click.echo(
+        f"mappings hidden from this caller: {totals['mappingsHidden']} "
+        f"of {totals['mappings']}"
+    )

@@ -1,0 +1,133 @@
+"""The exceptions the resolver raises.
+
+Every error a caller can see is a :class:`ResolverError`. Each one also
+subclasses the builtin that fits it, so code that does not know this library
+can still catch a refused mapping as a :class:`ValueError` and a missing route
+as a :class:`LookupError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resolver.explain import Candidate
+    from resolver.model import Model
+
+__all__ = [
+    "AmbiguousWeightsError",
+    "MappingError",
+    "MappingProblem",
+    "ModelFileError",
+    "NoRouteError",
+    "ResolverError",
+    "UnknownProviderError",
+]
+
+
+class ResolverError(Exception):
+    """Base class of every error raised by this library."""
+
+
+@dataclass(frozen=True, slots=True)
+class MappingProblem:
+    """One reason a mapping entry was refused.
+
+    ``source`` names where the entry came from (a file path, or a label given
+    by the caller), ``entry`` is its 0-based position among that source's
+    entries, ``line`` its 1-based line in a JSON Lines file, and ``field`` the
+    dotted path of the offending field inside the entry (``""`` for the entry
+    as a whole).
+    """
+
+    source: str
+    entry: int
+    field: str
+    message: str
+    line: int | None = None
+
+    @property
+    def location(self) -> str:
+        where = f"line {self.line}" if self.line is not None else f"entry {self.entry}"
+        return f"{self.source}: {where}"
+
+    def __str__(self) -> str:
+        field = f": field {self.field!r}" if self.field else ""
+        return f"{self.location}{field}: {self.message}"
+
+
+class MappingError(ResolverError, ValueError):
+    """One or more mapping entries cannot be right; nothing was loaded."""
+
+    def __init__(self, problems: Sequence[MappingProblem]) -> None:
+        self.problems = tuple(problems)
+        first = str(self.problems[0]) if self.problems else "no problems given"
+        more = len(self.problems) - 1
+        suffix = f" (and {more} more)" if more else ""
+        super().__init__(first + suffix)
+
+
+class ModelFileError(ResolverError, ValueError):
+    """A file of model records cannot be read."""
+
+    def __init__(
+        self,
+        source: str,
+        position: int | None,
+        field: str,
+        message: str,
+        is_line: bool = True,
+    ) -> None:
+        self.source = source
+        self.position = position
+        self.field = field
+        if position is None:
+            where = source
+        else:
+            where = f"{source}: {'line' if is_line else 'entry'} {position}"
+        shown = f": field {field!r}" if field else ""
+        super().__init__(f"{where}{shown}: {message}")
+
+
+class NoRouteError(ResolverError, LookupError):
+    """No visible mapping routes this model for this caller.
+
+    ``candidates`` lists every mapping that came close, each with the reason it
+    was passed over, in the order :meth:`resolver.Resolver.explain` gives.
+    """
+
+    def __init__(
+        self, model: Model, candidates: Sequence[Candidate], message: str
+    ) -> None:
+        self.model = model
+        self.candidates = tuple(candidates)
+        super().__init__(message)
+
+
+class UnknownProviderError(ResolverError, LookupError):
+    """A provider the resolver has no mapping source for was asked for."""
+
+    def __init__(self, provider: str, known: Sequence[str]) -> None:
+        self.provider = provider
+        self.known = tuple(known)
+        listed = ", ".join(sorted(self.known)) or "none"
+        super().__init__(f"unknown provider {provider!r} (known: {listed})")
+
+
+class AmbiguousWeightsError(ResolverError, LookupError):
+    """A LoRA route cannot tell which weights file the provider must load."""
+
+    def __init__(self, model_id: str, candidates: Sequence[str]) -> None:
+        self.model_id = model_id
+        self.candidates = tuple(candidates)
+        if self.candidates:
+            files = ", ".join(repr(name) for name in self.candidates)
+            detail = f"several candidate weights files: {files}"
+        else:
+            detail = "no top-level .safetensors file"
+        super().__init__(
+            f"cannot pick the LoRA weights of {model_id!r}: {detail}, and the "
+            "Hub gave no adapterWeightsPath"
+        )

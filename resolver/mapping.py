@@ -1,0 +1,72 @@
+"""A provider mapping in the one normalised form the resolver works with.
+
+Whatever shape a mapping arrived in (a registration body, a Hub listing entry,
+the dict form of model info, a partner listing), :mod:`resolver.loading` turns
+it into a :class:`Mapping`. Everything downstream, the index, the explanation
+and the command line, reads only this form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+__all__ = [
+    "ADAPTER_LORA",
+    "CONVERSATIONAL",
+    "CONVERSATIONAL_PIPELINE_TAGS",
+    "Kind",
+    "Mapping",
+    "Status",
+]
+
+Status = Literal["live", "staging", "error"]
+Kind = Literal["single-model", "tag-filter"]
+
+ADAPTER_LORA: Final = "lora"
+CONVERSATIONAL: Final = "conversational"
+# A chat mapping serves models whose pipeline tag is one of these.
+CONVERSATIONAL_PIPELINE_TAGS: Final = frozenset({"text-generation", "image-text-to-text"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """One mapping a provider registered with the Hub.
+
+    A single-model mapping names ``hf_model`` and has no ``tags``; a tag-filter
+    mapping has ``tags`` (every one of which a model must carry) and no
+    ``hf_model``. ``order`` is the position in which the resolver loaded it,
+    the last tie-breaker of precedence; ``source``, ``entry`` and ``line`` say
+    where it came from.
+    """
+
+    provider: str
+    task: str
+    provider_model: str
+    status: Status
+    kind: Kind
+    hf_model: str | None = None
+    tags: tuple[str, ...] = ()
+    adapter_type: str | None = None
+    adapter_weights_path: str | None = None
+    source: str = "<memory>"
+    entry: int = 0
+    line: int | None = None
+    order: int = 0
+
+    @property
+    def is_tag_filter(self) -> bool:
+        return self.kind == "tag-filter"
+
+    @property
+    def location(self) -> str:
+        where = f"line {self.line}" if self.line is not None else f"entry {self.entry}"
+        return f"{self.source}: {where}"
+
+    def describe(self) -> str:
+        """A short human description: what it maps, for which task, to what."""
+        if self.hf_model is not None:
+            target = self.hf_model
+        else:
+            target = "tags [" + ", ".join(self.tags) + "]"
+        return f"{self.provider} {target} ({self.task}, {self.status}) -> {self.provider_model}"
