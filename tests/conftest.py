@@ -40,3 +40,13 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         for line in lines:
             if line.strip():
                 yield json.loads(line)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip suites marked ``slow`` unless CI runs them or RESOLVER_SLOW=1 asks."""
+    if os.environ.get("CI") or os.environ.get("RESOLVER_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow suite: set RESOLVER_SLOW=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
