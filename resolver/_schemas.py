@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from huggingface_hub.utils import HFValidationError, validate_repo_id
+from huggingface_hub.errors import HFValidationError
+
+# huggingface_hub exports its utils lazily, which type checkers cannot follow.
+from huggingface_hub.utils import validate_repo_id  # type: ignore[attr-defined]
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
-    "check_repo_id",
     "HubValueSchema",
     "ListEntrySchema",
     "ProviderOrgsSchema",
     "RegistrationSchema",
+    "check_repo_id",
 ]
 
 

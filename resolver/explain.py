@@ -101,7 +101,9 @@ class Explanation:
         if self.route is not None:
             return f"{self.model.id}: routed to {self.route.mapping.describe()}"
         if not self.candidates:
-            return f"no route for {self.model.id!r}: no mapping names it or shares a tag"
+            return (
+                f"no route for {self.model.id!r}: no mapping names it or shares a tag"
+            )
         reasons = "; ".join(
             f"{c.mapping.provider} {c.route.provider_model}: {c.reason} ({c.detail})"
             for c in self.candidates[:5]
@@ -144,11 +146,18 @@ def explain(
         best_key, best = ranked[0]
         taken.append(Candidate(best, "selected", _selected_detail(best, model, task)))
         for key, route in ranked[1:]:
-            rule = next(i for i, (a, b) in enumerate(zip(key, best_key)) if a != b)
-            detail = f"outranked by {best.mapping.describe()} on {_PRECEDENCE_RULES[rule]}"
+            # Keys differ at least in load order, so some component differs.
+            rule = next(
+                i
+                for i, pair in enumerate(zip(key, best_key, strict=True))
+                if pair[0] != pair[1]
+            )
+            detail = (
+                f"outranked by {best.mapping.describe()} on {_PRECEDENCE_RULES[rule]}"
+            )
             taken.append(Candidate(route, "outranked", detail))
-    route = ranked[0][1] if ranked else None
-    return Explanation(model, route, tuple(taken + passed_over))
+    selected = ranked[0][1] if ranked else None
+    return Explanation(model, selected, tuple(taken + passed_over))
 
 
 def _first_failure(
@@ -170,7 +179,10 @@ def _first_failure(
         return "wrong-task", f"mapping task {route.task!r} does not fit {wanted}"
 
     if route.status == "error":
-        return "status-error", "the mapping is in the error state (failed its health check)"
+        return (
+            "status-error",
+            "the mapping is in the error state (failed its health check)",
+        )
     if not is_visible(route, caller):
         return (
             "hidden",

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping as AnyMapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -30,7 +31,7 @@ from resolver._schemas import (
 from resolver.errors import MappingError, MappingProblem
 from resolver.mapping import ADAPTER_LORA, Kind, Mapping, Status
 
-__all__ = ["LoadResult", "MappingLoader", "load_files", "load_entries"]
+__all__ = ["LoadResult", "MappingLoader", "load_entries", "load_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,9 @@ class MappingLoader:
 
     # -- sources -----------------------------------------------------------
 
-    def add_file(self, path: str | Path, *, listing_provider: str | None = None) -> None:
+    def add_file(
+        self, path: str | Path, *, listing_provider: str | None = None
+    ) -> None:
         """Read a rules file: JSON (a list, an object with ``mappings``, a model
         info response or a partner listing) or JSON Lines (one entry a line)."""
         source = str(path)
@@ -117,7 +120,9 @@ class MappingLoader:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or str(error)
-            self._problems.append(MappingProblem(source, 0, "", f"cannot read: {reason}"))
+            self._problems.append(
+                MappingProblem(source, 0, "", f"cannot read: {reason}")
+            )
             return
 
         if Path(path).suffix.lower() in _JSON_LINES_SUFFIXES:
@@ -236,11 +241,16 @@ class MappingLoader:
     def _add_rules_object(self, document: dict[str, Any], source: str) -> None:
         if "providerOrgs" in document:
             where = _Where(source, 0, None, prefix="providerOrgs")
-            orgs = _validate(ProviderOrgsSchema, {"table": document["providerOrgs"]}, where)
+            orgs = _validate(
+                ProviderOrgsSchema, {"table": document["providerOrgs"]}, where
+            )
             if isinstance(orgs, list):
                 # The schema wraps the table; report paths relative to it.
                 self._problems.extend(
-                    replace(p, field=p.field.replace("providerOrgs.table", "providerOrgs", 1))
+                    replace(
+                        p,
+                        field=p.field.replace("providerOrgs.table", "providerOrgs", 1),
+                    )
                     for p in orgs
                 )
             else:
@@ -256,7 +266,9 @@ class MappingLoader:
     def _add_entry(self, data: Any, where: _Where) -> None:
         if not isinstance(data, dict):
             kind = type(data).__name__
-            self._problems.append(where.problem("", f"an entry must be an object, not {kind}"))
+            self._problems.append(
+                where.problem("", f"an entry must be an object, not {kind}")
+            )
             return
         if "inferenceProviderMapping" in data:
             model_id = data.get("id")
@@ -324,7 +336,9 @@ class MappingLoader:
             self._problems.append(where.problem("", "must be an object or a list"))
             return
         for provider, data in body.items():
-            item = replace(where, prefix=".".join(p for p in (where.prefix, provider) if p))
+            item = replace(
+                where, prefix=".".join(p for p in (where.prefix, provider) if p)
+            )
             value = _validate(HubValueSchema, data, item)
             if isinstance(value, list):
                 self._problems.extend(value)
@@ -395,7 +409,9 @@ class MappingLoader:
         weights: str | None,
     ) -> None:
         kind: Kind
-        if type_ == "tag-filter" or (type_ is None and tags is not None and hf_model is None):
+        if type_ == "tag-filter" or (
+            type_ is None and tags is not None and hf_model is None
+        ):
             kind = "tag-filter"
         else:
             kind = "single-model"

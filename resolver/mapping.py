@@ -26,7 +26,9 @@ Kind = Literal["single-model", "tag-filter"]
 ADAPTER_LORA: Final = "lora"
 CONVERSATIONAL: Final = "conversational"
 # A chat mapping serves models whose pipeline tag is one of these.
-CONVERSATIONAL_PIPELINE_TAGS: Final = frozenset({"text-generation", "image-text-to-text"})
+CONVERSATIONAL_PIPELINE_TAGS: Final = frozenset(
+    {"text-generation", "image-text-to-text"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +71,5 @@ class Mapping:
             target = self.hf_model
         else:
             target = "tags [" + ", ".join(self.tags) + "]"
-        return f"{self.provider} {target} ({self.task}, {self.status}) -> {self.provider_model}"
+        where = f"{self.task}, {self.status}"
+        return f"{self.provider} {target} ({where}) -> {self.provider_model}"

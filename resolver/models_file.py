@@ -44,38 +44,49 @@ def read_models(path: str | Path) -> list[Model]:
         reason = getattr(error, "strerror", None) or str(error)
         raise ModelFileError(source, None, "", f"cannot read: {reason}") from None
 
-    records: list[tuple[int, int | None, Any]] = []
-    if Path(path).suffix.lower() in {".jsonl", ".ndjson"}:
-        position = 0
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
+    # Each record with where it stands: its line in JSON Lines, else its index.
+    records: list[tuple[int, Any]] = []
+    is_lines = Path(path).suffix.lower() in {".jsonl", ".ndjson"}
+    if is_lines:
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if not raw.strip():
                 continue
             try:
-                records.append((position, number, json.loads(line)))
+                records.append((number, json.loads(raw)))
             except json.JSONDecodeError as error:
-                raise ModelFileError(source, number, "", f"invalid JSON: {error.msg}") from None
-            position += 1
+                raise ModelFileError(
+                    source, number, "", f"invalid JSON: {error.msg}"
+                ) from None
     else:
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
-            raise ModelFileError(source, error.lineno, "", f"invalid JSON: {error.msg}") from None
+            raise ModelFileError(
+                source, error.lineno, "", f"invalid JSON: {error.msg}"
+            ) from None
         if not isinstance(document, list):
             raise ModelFileError(source, None, "", "expected a list of model records")
-        records = [(position, None, data) for position, data in enumerate(document)]
+        records = list(enumerate(document))
 
     models = []
-    for position, line, data in records:
-        where = line if line is not None else position
+    for where, data in records:
         if not isinstance(data, dict):
-            raise ModelFileError(source, where, "", "a model record must be an object", line is not None)
+            raise ModelFileError(
+                source, where, "", "a model record must be an object", is_lines
+            )
         try:
-            record = _ModelRecord.model_validate({**data, "siblings": _sibling_names(data)})
+            record = _ModelRecord.model_validate(
+                {**data, "siblings": _sibling_names(data)}
+            )
         except ValidationError as error:
             detail = error.errors(include_url=False)[0]
             field = ".".join(str(part) for part in detail["loc"])
-            raise ModelFileError(source, where, field, detail["msg"], line is not None) from None
+            raise ModelFileError(
+                source, where, field, detail["msg"], is_lines
+            ) from None
         if not record.id:
-            raise ModelFileError(source, where, "id", "must not be empty", line is not None)
-        models.append(Model(record.id, record.tags, record.pipeline_tag, record.siblings))
+            raise ModelFileError(source, where, "id", "must not be empty", is_lines)
+        models.append(
+            Model(record.id, record.tags, record.pipeline_tag, record.siblings)
+        )
     return models

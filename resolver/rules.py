@@ -32,7 +32,9 @@ TASK_EXACT: Final = 0
 TASK_CONVERSATIONAL: Final = 1
 
 
-def task_rank(mapping_task: str, task: str | None, pipeline_tag: str | None) -> int | None:
+def task_rank(
+    mapping_task: str, task: str | None, pipeline_tag: str | None
+) -> int | None:
     """How well a mapping's task fits the lookup; ``None`` when it does not.
 
     An explicit task must be equal. Otherwise the mapping's task must be the

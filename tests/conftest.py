@@ -42,7 +42,9 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """Skip suites marked ``slow`` unless CI runs them or RESOLVER_SLOW=1 asks."""
     if os.environ.get("CI") or os.environ.get("RESOLVER_SLOW") == "1":
         return

@@ -18,7 +18,11 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     if not ENTRY_POINT.exists():
         pytest.fail(f"the resolver entry point is not installed at {ENTRY_POINT}")
     return subprocess.run(
-        [str(ENTRY_POINT), *map(str, args)], capture_output=True, text=True, timeout=60, check=False
+        [str(ENTRY_POINT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -61,10 +65,15 @@ def tag_args() -> list[str]:
 
 class TestRoute:
     def test_route_json(self, rules: Path) -> None:
-        result = run("route", "acme/style-lora", "--rules", rules, *tag_args(), "--json")
+        result = run(
+            "route", "acme/style-lora", "--rules", rules, *tag_args(), "--json"
+        )
         assert result.returncode == 0, result.stderr
         document = json.loads(result.stdout)
-        assert {k: document[k] for k in ("provider", "providerModel", "adapterType", "visibility", "kind")} == {
+        assert {
+            k: document[k]
+            for k in ("provider", "providerModel", "adapterType", "visibility", "kind")
+        } == {
             "provider": "replicate",
             "providerModel": "black-forest-labs/flux-dev-lora",
             "adapterType": "lora",
@@ -75,12 +84,34 @@ class TestRoute:
             assert key in document
 
     def test_member_sees_staging(self, rules: Path) -> None:
-        result = run("route", "acme/style-lora", "--rules", rules, *tag_args(), "--org", "fal", "--json")
+        result = run(
+            "route",
+            "acme/style-lora",
+            "--rules",
+            rules,
+            *tag_args(),
+            "--org",
+            "fal",
+            "--json",
+        )
         document = json.loads(result.stdout)
-        assert (document["provider"], document["visibility"], document["providerOrg"]) == ("fal-ai", "org", "fal")
+        assert (
+            document["provider"],
+            document["visibility"],
+            document["providerOrg"],
+        ) == ("fal-ai", "org", "fal")
 
     def test_preference(self, rules: Path) -> None:
-        result = run("route", "acme/x", "--rules", rules, *tag_args(), "--prefer", "fal-ai", "--json")
+        result = run(
+            "route",
+            "acme/x",
+            "--rules",
+            rules,
+            *tag_args(),
+            "--prefer",
+            "fal-ai",
+            "--json",
+        )
         # fal-ai is preferred but hidden from a non-member: replicate serves.
         assert json.loads(result.stdout)["provider"] == "replicate"
 
@@ -91,7 +122,12 @@ class TestRoute:
         assert document["error"] == "no-route"
         assert document["message"]
         assert {c["reason"] for c in document["candidates"]} == {"missing-tag"}
-        assert set(document["candidates"][0]) >= {"provider", "providerModel", "kind", "reason"}
+        assert set(document["candidates"][0]) >= {
+            "provider",
+            "providerModel",
+            "kind",
+            "reason",
+        }
 
     def test_explain_text(self, rules: Path) -> None:
         result = run("route", "acme/x", "--rules", rules, *tag_args(), "--explain")
@@ -101,12 +137,20 @@ class TestRoute:
 
     def test_model_record_from_models_file(self, rules: Path, tmp_path: Path) -> None:
         models = tmp_path / "models.jsonl"
-        models.write_text(json.dumps({"id": "acme/x", "tags": FLUX_LORA_TAGS, "pipeline_tag": None}) + "\n")
+        models.write_text(
+            json.dumps({"id": "acme/x", "tags": FLUX_LORA_TAGS, "pipeline_tag": None})
+            + "\n"
+        )
         result = run("route", "acme/x", "--rules", rules, "--models", models, "--json")
         assert result.returncode == 0
-        assert json.loads(result.stdout)["providerModel"] == "black-forest-labs/flux-dev-lora"
+        assert (
+            json.loads(result.stdout)["providerModel"]
+            == "black-forest-labs/flux-dev-lora"
+        )
 
-    def test_model_missing_from_models_file_is_bad_input(self, rules: Path, tmp_path: Path) -> None:
+    def test_model_missing_from_models_file_is_bad_input(
+        self, rules: Path, tmp_path: Path
+    ) -> None:
         models = tmp_path / "models.jsonl"
         models.write_text(json.dumps({"id": "other/model", "tags": []}) + "\n")
         result = run("route", "acme/x", "--rules", rules, "--models", models)
@@ -123,9 +167,35 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("entry", "field"),
         [
-            ({"provider": "x", "hfModel": "a/b", "providerModel": "m", "task": "t", "status": "Live"}, "status"),
-            ({"provider": "x", "type": "tag-filter", "tags": [], "providerModel": "m", "task": "t"}, "tags"),
-            ({"provider": "x", "hfModel": "not valid!", "providerModel": "m", "task": "t"}, "hfModel"),
+            (
+                {
+                    "provider": "x",
+                    "hfModel": "a/b",
+                    "providerModel": "m",
+                    "task": "t",
+                    "status": "Live",
+                },
+                "status",
+            ),
+            (
+                {
+                    "provider": "x",
+                    "type": "tag-filter",
+                    "tags": [],
+                    "providerModel": "m",
+                    "task": "t",
+                },
+                "tags",
+            ),
+            (
+                {
+                    "provider": "x",
+                    "hfModel": "not valid!",
+                    "providerModel": "m",
+                    "task": "t",
+                },
+                "hfModel",
+            ),
         ],
     )
     def test_bad_entry_is_one_line_naming_file_entry_field(
@@ -158,10 +228,24 @@ class TestBadInput:
         assert run("route").returncode == 2
 
     def test_lenient_skips_and_reports(self, tmp_path: Path) -> None:
-        good = {"provider": "x", "hfModel": "a/b", "providerModel": "m", "task": "fill-mask", "status": "live"}
-        bad = {"provider": "x", "hfModel": "a/c", "providerModel": "m", "task": "t", "status": "Live"}
+        good = {
+            "provider": "x",
+            "hfModel": "a/b",
+            "providerModel": "m",
+            "task": "fill-mask",
+            "status": "live",
+        }
+        bad = {
+            "provider": "x",
+            "hfModel": "a/c",
+            "providerModel": "m",
+            "task": "t",
+            "status": "Live",
+        }
         path = write_rules(tmp_path, [good, bad])
-        result = run("route", "a/b", "--rules", path, "--pipeline-tag", "fill-mask", "--lenient")
+        result = run(
+            "route", "a/b", "--rules", path, "--pipeline-tag", "fill-mask", "--lenient"
+        )
         assert result.returncode == 0
         assert "entry 1" in result.stderr
         assert "'status'" in result.stderr

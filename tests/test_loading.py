@@ -157,11 +157,17 @@ class TestShapes:
                     "providerId": "sdxl-lora-mutualized",
                     "adapterType": "lora",
                     "type": "tag-filter",
-                    "tags": ["base_model:adapter:stabilityai/stable-diffusion-xl-base-1.0", "lora"],
+                    "tags": [
+                        "base_model:adapter:stabilityai/stable-diffusion-xl-base-1.0",
+                        "lora",
+                    ],
                 },
             },
             "conversational": {
-                "deepseek-ai/DeepSeek-R1": {"providerId": "deepseek-ai/DeepSeek-R1", "status": "staging"}
+                "deepseek-ai/DeepSeek-R1": {
+                    "providerId": "deepseek-ai/DeepSeek-R1",
+                    "status": "staging",
+                }
             },
         }
         loader = MappingLoader()
@@ -173,21 +179,30 @@ class TestShapes:
             "black-forest-labs/FLUX.1-Canny-dev",
         )
         assert lora.kind == "tag-filter"
-        assert lora.tags == ("base_model:adapter:stabilityai/stable-diffusion-xl-base-1.0", "lora")
+        assert lora.tags == (
+            "base_model:adapter:stabilityai/stable-diffusion-xl-base-1.0",
+            "lora",
+        )
         assert (chat.task, chat.status) == ("conversational", "staging")
 
     def test_partner_listing_tags_from_key_when_value_has_none(self) -> None:
         loader = MappingLoader()
         loader.add_partner_listing(
             "fal-ai",
-            {"text-to-image": {"tag-filter=lora,style": {"providerId": "x", "status": "live"}}},
+            {
+                "text-to-image": {
+                    "tag-filter=lora,style": {"providerId": "x", "status": "live"}
+                }
+            },
         )
         (mapping,) = loader.finish().mappings
         assert mapping.kind == "tag-filter"
         assert mapping.tags == ("lora", "style")
 
     def test_unknown_fields_are_ignored(self) -> None:
-        (mapping,) = load_entries([registration(_id="abc", isModelAuthor=True, extra={"a": 1})]).mappings
+        (mapping,) = load_entries(
+            [registration(_id="abc", isModelAuthor=True, extra={"a": 1})]
+        ).mappings
         assert mapping.provider_model == "meta-llama/Llama-3.3-70B-Instruct-Turbo"
 
 
@@ -215,7 +230,11 @@ class TestRefused:
         with pytest.raises(MappingError) as caught:
             load_entries([registration(), entry], source="rules.json")
         (problem,) = caught.value.problems
-        assert (problem.source, problem.entry, problem.field) == ("rules.json", 1, field)
+        assert (problem.source, problem.entry, problem.field) == (
+            "rules.json",
+            1,
+            field,
+        )
         assert "rules.json" in str(caught.value)
 
     def test_missing_provider_model(self) -> None:
@@ -240,7 +259,9 @@ class TestRefused:
         assert (problem.entry, problem.field) == (1, "providerModel")
 
     def test_conflict_is_found_regardless_of_model_id_case(self) -> None:
-        other = registration(hfModel="META-LLAMA/llama-3.3-70b-instruct", providerModel="x")
+        other = registration(
+            hfModel="META-LLAMA/llama-3.3-70b-instruct", providerModel="x"
+        )
         with pytest.raises(MappingError):
             load_entries([registration(), other])
 
@@ -306,7 +327,10 @@ class TestFiles:
         assert len(load_files([path]).mappings) == 2
 
     def test_json_object_with_provider_orgs(self, tmp_path: Path) -> None:
-        document = {"mappings": [tag_filter(status="staging")], "providerOrgs": {"fal-ai": "fal-staff"}}
+        document = {
+            "mappings": [tag_filter(status="staging")],
+            "providerOrgs": {"fal-ai": "fal-staff"},
+        }
         path = self.write(tmp_path, "rules.json", document)
         resolver = Resolver.from_files([path])
         assert resolver.routes[0].provider_org == "fal-staff"
@@ -318,7 +342,11 @@ class TestFiles:
         assert resolver.routes[0].provider_org == "fal-ops"
 
     def test_json_lines_reports_line_numbers(self, tmp_path: Path) -> None:
-        lines = [json.dumps(registration()), "", json.dumps(registration(status="Live", task="x"))]
+        lines = [
+            json.dumps(registration()),
+            "",
+            json.dumps(registration(status="Live", task="x")),
+        ]
         path = self.write(tmp_path, "rules.jsonl", "\n".join(lines))
         with pytest.raises(MappingError) as caught:
             load_files([path])
@@ -327,7 +355,9 @@ class TestFiles:
         assert str(problem).startswith(f"{path}: line 3: field 'status'")
 
     def test_invalid_json_line(self, tmp_path: Path) -> None:
-        path = self.write(tmp_path, "rules.jsonl", json.dumps(registration()) + "\n{oops\n")
+        path = self.write(
+            tmp_path, "rules.jsonl", json.dumps(registration()) + "\n{oops\n"
+        )
         result = load_files([path], lenient=True)
         assert len(result.mappings) == 1
         assert [p.line for p in result.problems] == [2]
@@ -342,15 +372,25 @@ class TestFiles:
             load_files([tmp_path / "absent.json"])
 
     def test_raw_partner_listing_file_needs_its_provider(self, tmp_path: Path) -> None:
-        listing = {"conversational": {"deepseek-ai/DeepSeek-R1": {"providerId": "r1", "status": "live"}}}
+        listing = {
+            "conversational": {
+                "deepseek-ai/DeepSeek-R1": {"providerId": "r1", "status": "live"}
+            }
+        }
         path = self.write(tmp_path, "listing.json", listing)
         with pytest.raises(MappingError, match="partner listing"):
             load_files([path])
         (mapping,) = load_files([path], listing_provider="together").mappings
         assert mapping.provider == "together"
 
-    def test_lenient_load_keeps_good_entries_and_reports_bad(self, tmp_path: Path) -> None:
-        path = self.write(tmp_path, "rules.json", [registration(), registration(status="Live", task="x")])
+    def test_lenient_load_keeps_good_entries_and_reports_bad(
+        self, tmp_path: Path
+    ) -> None:
+        path = self.write(
+            tmp_path,
+            "rules.json",
+            [registration(), registration(status="Live", task="x")],
+        )
         resolver = Resolver.from_files([path], lenient=True)
         assert len(resolver) == 1
         assert [(p.entry, p.field) for p in resolver.problems] == [(1, "status")]

@@ -86,7 +86,9 @@ def brute_force(
         if mapping.hf_model is not None:
             near = mapping.hf_model.casefold() == model.id.casefold()
         else:
-            near = any(tag.strip().casefold() in normal_model_tags for tag in mapping.tags)
+            near = any(
+                tag.strip().casefold() in normal_model_tags for tag in mapping.tags
+            )
         if not near:
             continue
 
@@ -106,7 +108,9 @@ def brute_force(
         if provider is not None and mapping.provider != provider:
             reasons[position] = "other-provider"
         elif missing:
-            differs = all(tag.strip().casefold() in normal_model_tags for tag in missing)
+            differs = all(
+                tag.strip().casefold() in normal_model_tags for tag in missing
+            )
             reasons[position] = "tag-differs" if differs else "missing-tag"
         elif not fits:
             reasons[position] = "wrong-task"
@@ -120,7 +124,9 @@ def brute_force(
             else:
                 rank = len(caller.providers)
             kind = 0 if mapping.hf_model is not None else 1
-            ranked.append(((rank, kind, task_key, -len(mapping.tags), position), position))
+            ranked.append(
+                ((rank, kind, task_key, -len(mapping.tags), position), position)
+            )
 
     ranked.sort()
     for number, (_, position) in enumerate(ranked):
@@ -137,7 +143,9 @@ def check_agreement(
     provider: str | None,
 ) -> None:
     resolver = Resolver.from_mappings(rules, lenient=True)
-    expected, expected_reasons = brute_force(resolver.mappings, model, caller, task, provider)
+    expected, expected_reasons = brute_force(
+        resolver.mappings, model, caller, task, provider
+    )
 
     route = resolver.find(model, caller, task, provider)
     assert (route.mapping if route else None) == expected
@@ -163,7 +171,9 @@ def test_index_agrees_with_brute_force(
 
 
 @pytest.mark.slow
-@settings(max_examples=5000, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(
+    max_examples=5000, suppress_health_check=[HealthCheck.too_slow], deadline=None
+)
 @given(st.lists(entries(), max_size=40), models, callers, tasks, providers)
 def test_index_agrees_with_brute_force_at_length(
     rules: list[dict[str, Any]],

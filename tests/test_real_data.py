@@ -48,18 +48,27 @@ def test_every_recorded_response_loads(data_dir: Path) -> None:
 
 def test_recorded_partner_listing_has_its_tag_filter(data_dir: Path) -> None:
     (record,) = [
-        r for r in read_jsonl(data_dir / "provider_mapping_responses.jsonl") if "partnerListResponse" in r
+        r
+        for r in read_jsonl(data_dir / "provider_mapping_responses.jsonl")
+        if "partnerListResponse" in r
     ]
     loader = MappingLoader()
     loader.add_partner_listing(EXAMPLE_PROVIDER, record["partnerListResponse"])
     (lora,) = [m for m in loader.finish().mappings if m.is_tag_filter]
-    assert lora.tags == ("base_model:adapter:stabilityai/stable-diffusion-xl-base-1.0", "lora")
-    assert (lora.provider_model, lora.adapter_type, lora.status) == ("sdxl-lora-mutualized", "lora", "live")
+    assert lora.tags == (
+        "base_model:adapter:stabilityai/stable-diffusion-xl-base-1.0",
+        "lora",
+    )
+    assert (lora.provider_model, lora.adapter_type, lora.status) == (
+        "sdxl-lora-mutualized",
+        "lora",
+        "live",
+    )
 
 
 class TestProviderMappingsFile:
     def test_strict_load_refuses_it(self, data_dir: Path) -> None:
-        with pytest.raises(ValueError, match="provider_mappings.jsonl"):
+        with pytest.raises(ValueError, match=r"provider_mappings\.jsonl"):
             load_files([data_dir / "provider_mappings.jsonl"])
 
     def test_lenient_load_reports_bad_entries_by_line(self, data_dir: Path) -> None:
@@ -74,20 +83,27 @@ class TestProviderMappingsFile:
         assert {n for n, p in by_line.items() if p.field == "provider"} == no_provider
 
         # Replicate's registration payloads leave out the task (SOURCES.md).
-        no_task = {n for n, e in enumerate(raw, 1) if "provider" in e and "task" not in e}
+        no_task = {
+            n for n, e in enumerate(raw, 1) if "provider" in e and "task" not in e
+        }
         assert len(no_task) == 22
         assert {n for n, p in by_line.items() if p.field == "task"} == no_task
 
         # A hand-maintained client fixture maps a provider-side path with two
         # slashes as if it were a Hub repo id.
-        bad_id = {n for n, e in enumerate(raw, 1) if e.get("hfModelId", "").count("/") > 1}
-        assert {n for n, p in by_line.items() if p.field == "hfModelId"} == bad_id == {656}
+        bad_id = {
+            n for n, e in enumerate(raw, 1) if e.get("hfModelId", "").count("/") > 1
+        }
+        assert (
+            {n for n, p in by_line.items() if p.field == "hfModelId"} == bad_id == {656}
+        )
 
         # Every other refusal is a single-model mapping disagreeing with an
         # earlier one of the same provider, model and task.
         for line, problem in by_line.items():
             if line in no_provider | no_task | bad_id:
                 continue
+            assert line is not None
             entry = raw[line - 1]
             earlier = [
                 e
@@ -96,7 +112,12 @@ class TestProviderMappingsFile:
                 == (entry["provider"], entry["hfModelId"].casefold(), entry["task"])
             ]
             assert earlier, problem
-            assert problem.field in {"providerModel", "status", "adapter", "adapterWeightsPath"}
+            assert problem.field in {
+                "providerModel",
+                "status",
+                "adapter",
+                "adapterWeightsPath",
+            }
             assert "disagrees" in problem.message
 
     def test_nothing_is_lost_silently(self, data_dir: Path) -> None:
@@ -155,7 +176,9 @@ class TestRealRoutes:
             "tag-filter",
         )
 
-    @pytest.mark.parametrize("model_id", ["XLabs-AI/flux-RealismLora", "Datou1111/shou_xin"])
+    @pytest.mark.parametrize(
+        "model_id", ["XLabs-AI/flux-RealismLora", "Datou1111/shou_xin"]
+    )
     def test_flux_loras_route_through_replicate_filter(
         self, real_resolver: Resolver, hub_models: dict[str, Model], model_id: str
     ) -> None:
@@ -193,7 +216,11 @@ class TestRealRoutes:
         text-generation (unstated status at line 192, stated live at line 637:
         one mapping, live); every other live mapping is conversational."""
         route = real_resolver.resolve(hub_models["meta-llama/Llama-3.1-8B-Instruct"])
-        assert (route.provider, route.task, route.status) == ("featherless-ai", "text-generation", "live")
+        assert (route.provider, route.task, route.status) == (
+            "featherless-ai",
+            "text-generation",
+            "live",
+        )
 
     def test_staging_only_for_members(
         self, real_resolver: Resolver, hub_models: dict[str, Model]

@@ -10,8 +10,16 @@ from resolver import PUBLIC, Caller, Model, NoRouteError, Resolver
 
 FLUX = "black-forest-labs/FLUX.1-dev"
 FLUX_LORA_TAGS = ["lora", f"base_model:adapter:{FLUX}"]
-LORA = Model("acme/flux-style-lora", tags=[*FLUX_LORA_TAGS, "region:us"], pipeline_tag="text-to-image")
-LLAMA = Model("meta-llama/Llama-3.3-70B-Instruct", tags=["conversational"], pipeline_tag="text-generation")
+LORA = Model(
+    "acme/flux-style-lora",
+    tags=[*FLUX_LORA_TAGS, "region:us"],
+    pipeline_tag="text-to-image",
+)
+LLAMA = Model(
+    "meta-llama/Llama-3.3-70B-Instruct",
+    tags=["conversational"],
+    pipeline_tag="text-generation",
+)
 
 
 def single(provider: str, provider_model: str, **extra: Any) -> dict[str, Any]:
@@ -46,22 +54,39 @@ def route_of(entries: list[dict[str, Any]], model: Model, **kwargs: Any) -> str:
 
 class TestVisibility:
     def test_live_is_visible_to_everyone(self) -> None:
-        route = Resolver.from_mappings([tag_filter("fal-ai", "fal-ai/flux-lora")]).resolve(LORA)
+        route = Resolver.from_mappings(
+            [tag_filter("fal-ai", "fal-ai/flux-lora")]
+        ).resolve(LORA)
         assert (route.status, route.visibility) == ("live", "public")
 
     def test_staging_is_visible_to_the_provider_org(self) -> None:
-        resolver = Resolver.from_mappings([tag_filter("fal-ai", "fal-ai/flux-lora", status="staging")])
+        resolver = Resolver.from_mappings(
+            [tag_filter("fal-ai", "fal-ai/flux-lora", status="staging")]
+        )
         route = resolver.resolve(LORA, caller=Caller(orgs={"fal"}))
-        assert (route.status, route.visibility, route.provider_org) == ("staging", "org", "fal")
+        assert (route.status, route.visibility, route.provider_org) == (
+            "staging",
+            "org",
+            "fal",
+        )
 
     def test_staging_is_hidden_from_others(self) -> None:
-        resolver = Resolver.from_mappings([tag_filter("fal-ai", "fal-ai/flux-lora", status="staging")])
+        resolver = Resolver.from_mappings(
+            [tag_filter("fal-ai", "fal-ai/flux-lora", status="staging")]
+        )
         with pytest.raises(NoRouteError):
             resolver.resolve(LORA, caller=Caller(orgs={"fal-ai", "replicate"}))
 
     def test_org_names_compare_without_case(self) -> None:
-        resolver = Resolver.from_mappings([single("together", "turbo", status="staging")])
-        assert resolver.resolve(LLAMA, caller=Caller(orgs={"TogetherComputer"})).provider_model == "turbo"
+        resolver = Resolver.from_mappings(
+            [single("together", "turbo", status="staging")]
+        )
+        assert (
+            resolver.resolve(
+                LLAMA, caller=Caller(orgs={"TogetherComputer"})
+            ).provider_model
+            == "turbo"
+        )
 
     def test_org_table_is_overridable(self) -> None:
         resolver = Resolver.from_mappings(
@@ -84,12 +109,18 @@ class TestVisibility:
             single("together", "hidden-turbo", status="staging"),
             single("sambanova", "visible", status="live"),
         ]
-        assert route_of(entries, LLAMA, caller=Caller(providers=["together", "sambanova"])) == "visible"
+        assert (
+            route_of(entries, LLAMA, caller=Caller(providers=["together", "sambanova"]))
+            == "visible"
+        )
 
 
 class TestTask:
     def test_explicit_task_must_equal(self) -> None:
-        entries = [single("together", "chat"), single("together", "raw", task="text-generation")]
+        entries = [
+            single("together", "chat"),
+            single("together", "raw", task="text-generation"),
+        ]
         assert route_of(entries, LLAMA, task="text-generation") == "raw"
         with pytest.raises(NoRouteError):
             Resolver.from_mappings(entries).resolve(LLAMA, task="summarization")
@@ -118,38 +149,59 @@ class TestTask:
 
     def test_model_without_pipeline_tag_accepts_any_task(self) -> None:
         model = Model("acme/flux-style-lora", tags=FLUX_LORA_TAGS)
-        assert route_of([tag_filter("fal-ai", "lora", task="image-to-image")], model) == "lora"
+        assert (
+            route_of([tag_filter("fal-ai", "lora", task="image-to-image")], model)
+            == "lora"
+        )
 
     def test_model_without_pipeline_tag_still_honours_explicit_task(self) -> None:
         model = Model("acme/flux-style-lora", tags=FLUX_LORA_TAGS)
-        resolver = Resolver.from_mappings([tag_filter("fal-ai", "lora", task="image-to-image")])
+        resolver = Resolver.from_mappings(
+            [tag_filter("fal-ai", "lora", task="image-to-image")]
+        )
         assert resolver.find(model, task="text-to-image") is None
 
 
 class TestMatch:
     def test_model_id_matches_without_case_and_reports_mapping_spelling(self) -> None:
-        model = Model("META-LLAMA/llama-3.3-70b-instruct", pipeline_tag="text-generation")
+        model = Model(
+            "META-LLAMA/llama-3.3-70b-instruct", pipeline_tag="text-generation"
+        )
         route = Resolver.from_mappings([single("together", "chat")]).resolve(model)
         assert route.hf_model == "meta-llama/Llama-3.3-70B-Instruct"
 
     def test_tag_filter_needs_every_tag(self) -> None:
         resolver = Resolver.from_mappings([tag_filter("fal-ai", "lora")])
-        assert resolver.find(Model("a/b", tags=["lora"], pipeline_tag="text-to-image")) is None
+        assert (
+            resolver.find(Model("a/b", tags=["lora"], pipeline_tag="text-to-image"))
+            is None
+        )
 
     @pytest.mark.parametrize("variant", ["LoRA", "Lora", " lora", "lora "])
     def test_tags_compare_exactly(self, variant: str) -> None:
-        model = Model("a/b", tags=[variant, f"base_model:adapter:{FLUX}"], pipeline_tag="text-to-image")
-        assert Resolver.from_mappings([tag_filter("fal-ai", "lora")]).find(model) is None
+        model = Model(
+            "a/b",
+            tags=[variant, f"base_model:adapter:{FLUX}"],
+            pipeline_tag="text-to-image",
+        )
+        assert (
+            Resolver.from_mappings([tag_filter("fal-ai", "lora")]).find(model) is None
+        )
 
     def test_tag_filter_route_says_lora(self) -> None:
-        route = Resolver.from_mappings([tag_filter("fal-ai", "fal-ai/flux-lora")]).resolve(LORA)
-        assert (route.kind, route.adapter_type, route.tags) == ("tag-filter", "lora", tuple(FLUX_LORA_TAGS))
+        route = Resolver.from_mappings(
+            [tag_filter("fal-ai", "fal-ai/flux-lora")]
+        ).resolve(LORA)
+        assert (route.kind, route.adapter_type, route.tags) == (
+            "tag-filter",
+            "lora",
+            tuple(FLUX_LORA_TAGS),
+        )
         assert route.hf_model is None
 
 
 class TestPrecedence:
     def test_provider_preference_first(self) -> None:
-        entries = [single("together", "t"), tag_filter("fal-ai", "f")]
         model = Model(LORA.id, tags=LORA.tags, pipeline_tag="text-to-image")
         entries = [
             single("together", "t", hfModel=LORA.id, task="text-to-image"),
@@ -160,7 +212,11 @@ class TestPrecedence:
         assert route_of(entries, model, caller=Caller(providers=["together"])) == "t"
 
     def test_unlisted_providers_rank_after_listed_and_tie(self) -> None:
-        entries = [single("a-provider", "a"), single("b-provider", "b"), single("c-provider", "c")]
+        entries = [
+            single("a-provider", "a"),
+            single("b-provider", "b"),
+            single("c-provider", "c"),
+        ]
         assert route_of(entries, LLAMA, caller=Caller(providers=["c-provider"])) == "c"
         # a and b are both unlisted: equal rank, so load order decides.
         assert route_of(entries, LLAMA, caller=Caller(providers=["z"])) == "a"
@@ -173,7 +229,10 @@ class TestPrecedence:
         assert route_of(entries, LORA) == "exact"
 
     def test_exact_pipeline_tag_before_conversational(self) -> None:
-        entries = [single("together", "chat"), single("sambanova", "raw", task="text-generation")]
+        entries = [
+            single("together", "chat"),
+            single("sambanova", "raw", task="text-generation"),
+        ]
         assert route_of(entries, LLAMA) == "raw"
 
     def test_more_tags_before_fewer(self) -> None:
@@ -196,7 +255,11 @@ class TestPrecedence:
 
     def test_answer_does_not_depend_on_tag_order(self) -> None:
         entries = [tag_filter("fal-ai", "f", tags=list(reversed(FLUX_LORA_TAGS)))]
-        reordered = Model(LORA.id, tags=list(reversed(sorted(LORA.tags))), pipeline_tag="text-to-image")
+        reordered = Model(
+            LORA.id,
+            tags=sorted(LORA.tags, reverse=True),
+            pipeline_tag="text-to-image",
+        )
         assert route_of(entries, reordered) == "f"
 
 
