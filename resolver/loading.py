@@ -175,7 +175,12 @@ class MappingLoader:
         line: int | None = None,
     ) -> None:
         """Add a model's ``inferenceProviderMapping``, in its dict or list form."""
-        self._add_model_info(model_id, body, _Where(source, entry, line))
+        where = _Where(source, entry, line)
+        problem = _model_id_problem(model_id, where, "")
+        if problem is not None:
+            self._problems.append(problem)
+            return
+        self._add_model_info(model_id, body, where)
 
     def add_partner_listing(
         self, provider: str, body: Any, *, source: str = "<memory>"
@@ -277,6 +282,10 @@ class MappingLoader:
                     where.problem("id", "a model info response needs the model id")
                 )
                 return
+            problem = _model_id_problem(model_id, where, "id")
+            if problem is not None:
+                self._problems.append(problem)
+                return
             nested = replace(where, prefix="inferenceProviderMapping")
             self._add_model_info(model_id, data["inferenceProviderMapping"], nested)
         elif "providerId" in data or "hfModelId" in data:
@@ -376,6 +385,10 @@ class MappingLoader:
                 # Older listings carry the tags only in the key.
                 tags = key.removeprefix(TAG_FILTER_KEY_PREFIX).split(",")
         else:
+            problem = _model_id_problem(key, where, "")
+            if problem is not None:
+                self._problems.append(problem)
+                return
             hf_model = key
         self._keep(
             where,
@@ -422,10 +435,6 @@ class MappingLoader:
                 self._problems.append(
                     where.problem(field, "Field required for a single-model mapping")
                 )
-                return
-            problem = _repo_id_problem(hf_model, where, hf_model_field)
-            if problem is not None:
-                self._problems.append(problem)
                 return
             tags = ()
         else:
@@ -512,15 +521,15 @@ def _disagreements(
         yield "adapterWeightsPath", new.adapter_weights_path, old.adapter_weights_path
 
 
-def _repo_id_problem(model_id: str, where: _Where, field: str) -> MappingProblem | None:
-    # Ids that came through a schema were checked there; ids taken from a key
-    # or from a model info response are checked here.
-    if field:
-        return None
+def _model_id_problem(
+    model_id: str, where: _Where, field: str
+) -> MappingProblem | None:
+    # Ids in an entry's own fields are checked by its schema; these are the
+    # ids that come from around the value: a response's id, a listing's key.
     try:
         check_repo_id(model_id)
     except ValueError as error:
-        return where.problem("", str(error))
+        return where.problem(field, str(error))
     return None
 
 

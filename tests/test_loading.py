@@ -251,6 +251,39 @@ class TestRefused:
             load_entries([body])
         assert [p.field for p in caught.value.problems] == ["hfModel"]
 
+    def test_model_info_response_with_invalid_id(self) -> None:
+        info = {
+            "id": "not a repo id",
+            "inferenceProviderMapping": {
+                "together": {"providerId": "m", "status": "live", "task": "t"}
+            },
+        }
+        with pytest.raises(MappingError) as caught:
+            load_entries([info])
+        assert [p.field for p in caught.value.problems] == ["id"]
+
+    def test_dict_form_value_names_provider_and_field(self) -> None:
+        info = {
+            "id": "a/b",
+            "inferenceProviderMapping": {
+                "together": {"providerId": "m", "task": "t", "status": "on"}
+            },
+        }
+        with pytest.raises(MappingError) as caught:
+            load_entries([info])
+        fields = [p.field for p in caught.value.problems]
+        assert fields == ["inferenceProviderMapping.together.status"]
+
+    def test_partner_listing_with_invalid_model_key(self) -> None:
+        loader = MappingLoader()
+        loader.add_partner_listing(
+            "together",
+            {"conversational": {"a/b/c": {"providerId": "m", "status": "live"}}},
+        )
+        with pytest.raises(MappingError) as caught:
+            loader.finish()
+        assert [p.field for p in caught.value.problems] == ["conversational.a/b/c"]
+
     def test_conflicting_single_model_mappings(self) -> None:
         other = registration(providerModel="another-model")
         with pytest.raises(MappingError) as caught:
