@@ -25,6 +25,8 @@ the routing contract in ``docs/routing.md``::
 
 from resolver.errors import (
     AmbiguousWeightsError,
+    HubRequestError,
+    HubUnavailableError,
     MappingError,
     MappingProblem,
     NoRouteError,
@@ -45,6 +47,8 @@ __all__ = [
     "Caller",
     "Candidate",
     "Explanation",
+    "HubRequestError",
+    "HubUnavailableError",
     "Mapping",
     "MappingError",
     "MappingProblem",

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AmbiguousWeightsError",
+    "HubRequestError",
+    "HubUnavailableError",
     "MappingError",
     "MappingProblem",
     "ModelFileError",
@@ -119,10 +121,15 @@ class UnknownProviderError(ResolverError, LookupError):
 class AmbiguousWeightsError(ResolverError, LookupError):
     """A LoRA route cannot tell which weights file the provider must load."""
 
-    def __init__(self, model_id: str, candidates: Sequence[str]) -> None:
+    def __init__(
+        self, model_id: str, candidates: Sequence[str], *, files_known: bool = True
+    ) -> None:
         self.model_id = model_id
         self.candidates = tuple(candidates)
-        if self.candidates:
+        self.files_known = files_known
+        if not files_known:
+            detail = "the repository's files are not known"
+        elif self.candidates:
             files = ", ".join(repr(name) for name in self.candidates)
             detail = f"several candidate weights files: {files}"
         else:
@@ -131,3 +138,33 @@ class AmbiguousWeightsError(ResolverError, LookupError):
             f"cannot pick the LoRA weights of {model_id!r}: {detail}, and the "
             "Hub gave no adapterWeightsPath"
         )
+
+
+class HubUnavailableError(ResolverError, ConnectionError):
+    """The Hub could not give a usable answer right now.
+
+    ``reason`` is one of ``"timeout"``, ``"connection"``, ``"server-error"``
+    (a 5xx or 429 status), ``"malformed"`` (a body that is not the expected
+    JSON) or ``"offline"`` (``HF_HUB_OFFLINE`` is set). These are the failures
+    a cache may answer from its last good copy.
+    """
+
+    def __init__(self, url: str, reason: str, detail: str) -> None:
+        self.url = url
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"the Hub is unavailable ({reason}) for {url}: {detail}")
+
+
+class HubRequestError(ResolverError, LookupError):
+    """The Hub answered, and the answer is a refusal (401, 403, 404, ...).
+
+    Unlike :class:`HubUnavailableError` this is not served from a stale copy:
+    a revoked token or a deleted model must not keep its old answer.
+    """
+
+    def __init__(self, url: str, status: int, detail: str) -> None:
+        self.url = url
+        self.status = status
+        self.detail = detail
+        super().__init__(f"the Hub refused {url} with status {status}: {detail}")

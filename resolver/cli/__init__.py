@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import click
 
+from resolver.cli.check import check_command
+from resolver.cli.coverage import coverage_command
+from resolver.cli.lint import lint_command
 from resolver.cli.route import route_command, routes_command
 
 __all__ = ["cli", "main"]
@@ -23,6 +26,9 @@ def cli() -> None:
 
 cli.add_command(route_command)
 cli.add_command(routes_command)
+cli.add_command(lint_command)
+cli.add_command(coverage_command)
+cli.add_command(check_command)
 
 
 def main() -> None:

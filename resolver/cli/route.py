@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from resolver.cli.hub import hub_lookup
 from resolver.errors import MappingError, ResolverError
 from resolver.explain import Explanation
 from resolver.lora import looks_like_lora
@@ -73,7 +74,9 @@ def caller_options(function: _F) -> _F:
     """The options that describe the caller and the request."""
     for option in reversed(
         [
-            click.option("--task", help="Ask for this task instead of the pipeline tag."),
+            click.option(
+                "--task", help="Ask for this task instead of the pipeline tag."
+            ),
             click.option("--provider", help="Only consider this provider."),
             click.option(
                 "--prefer",
@@ -153,6 +156,14 @@ def _print_explanation(explanation: Explanation) -> None:
 @caller_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--explain", is_flag=True, help="Show every candidate and why.")
+@click.option(
+    "--hub",
+    is_flag=True,
+    help="Fetch the model and its mappings from the Hub (HF_ENDPOINT), plus the "
+    "partner listings of the --provider and --prefer providers.",
+)
+@click.option("--token", help="Hub token for --hub (default: the saved token).")
+@click.option("--offline", is_flag=True, help="With --hub: use only what is cached.")
 def route_command(
     model_id: str,
     rules: tuple[Path, ...],
@@ -166,26 +177,52 @@ def route_command(
     orgs: tuple[str, ...],
     as_json: bool,
     explain: bool,
+    hub: bool,
+    token: str | None,
+    offline: bool,
 ) -> None:
     """Route one model. Exit 0 with a route, 1 with none, 2 on bad input."""
-    resolver = load_resolver(rules, lenient)
-    model = _model_for(model_id, models_file, tags, pipeline_tag, use_example=not rules)
-    caller = Caller(orgs=orgs, providers=prefer)
+    lookup = None
+    if hub:
+        if rules or models_file or tags or pipeline_tag is not None:
+            fail(
+                "--hub takes the rules and the model from the Hub: drop --rules, "
+                "--models, --tag and --pipeline-tag"
+            )
+        lookup = hub_lookup(
+            model_id,
+            provider=provider,
+            prefer=prefer,
+            orgs=orgs,
+            token=token,
+            offline=offline,
+        )
+        resolver, model, caller = lookup.resolver, lookup.model, lookup.caller
+    else:
+        resolver = load_resolver(rules, lenient)
+        model = _model_for(
+            model_id, models_file, tags, pipeline_tag, use_example=not rules
+        )
+        caller = Caller(orgs=orgs, providers=prefer)
 
     explanation = resolver.explain(model, caller=caller, task=task, provider=provider)
     route = explanation.route
+    weights = lookup.weights(route, as_json) if lookup is not None else None
     if as_json:
         if route is None:
             click.echo(json.dumps(_no_route_json(explanation)))
         else:
             document = route.to_json()
+            if weights is not None:
+                document.update(weights.to_json())
             if explain:
                 document["candidates"] = _explanation_json(explanation)
             click.echo(json.dumps(document))
     elif route is None:
         click.echo(explanation.summary())
     else:
-        lora = f", LoRA {route.adapter_weights_path or ''}".rstrip() if route.is_lora else ""
+        path = weights.path if weights is not None else route.adapter_weights_path
+        lora = f", LoRA {path or ''}".rstrip() if route.is_lora else ""
         click.echo(
             f"{model.id} -> {route.provider} {route.provider_model} "
             f"({route.kind}, {route.task}, {route.status}, {route.visibility}{lora})"
@@ -252,7 +289,9 @@ class _Summary:
     help="JSON or JSON Lines file of Hub model records. Default: the shipped example.",
 )
 @caller_options
-@click.option("--json", "as_json", is_flag=True, help="One JSON line per model, then a summary.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON line per model, then a summary."
+)
 def routes_command(
     rules: tuple[Path, ...],
     lenient: bool,
@@ -277,9 +316,13 @@ def routes_command(
             summary.by_provider[route.provider] += 1  # type: ignore[index]
             summary.by_kind[route.kind] += 1  # type: ignore[index]
             line = {"id": model.id, "route": route.to_json()}
-            text = f"{model.id} -> {route.provider} {route.provider_model} ({route.kind})"
+            text = (
+                f"{model.id} -> {route.provider} {route.provider_model} ({route.kind})"
+            )
         else:
-            explanation = resolver.explain(model, caller=caller, task=task, provider=provider)
+            explanation = resolver.explain(
+                model, caller=caller, task=task, provider=provider
+            )
             if any(c.reason == "hidden" for c in explanation.candidates):
                 summary.hidden_only += 1
             if looks_like_lora(model):

@@ -1,0 +1,468 @@
+"""Routing against the live Hub: fetched rules, kept fresh, served when it fails.
+
+A :class:`HubResolver` combines two kinds of source. The partner listings of
+the providers it was given form the *rule set*: one immutable snapshot,
+refreshed whole every ``listing_ttl`` seconds (or on :meth:`refresh`) and
+swapped in by a single reference assignment. A model's own mapping comes from
+its model info, fetched per model and per token. For a lookup, the rule set's
+tag filters and the model's single-model mappings from the listings go through
+one :class:`~resolver.loading.MappingLoader` together with the model's own
+entries, so a mapping seen in both is one mapping; the result is a small
+:class:`~resolver.resolver.Resolver` for that model.
+
+The lookup hot path is one dict probe, one clock reading and one comparison,
+then the resolver's own memoised lookup. Everything that expires (the rule
+set, the model info, the caller's organisations) is folded into the hot
+entry's single deadline when the entry is built; only a lookup past that
+deadline goes back to the caches and, maybe, the Hub.
+
+Consistency: a hot entry is built from one rule set snapshot and one model
+info copy and is never changed afterwards, and a refresh replaces the rule set
+and the table of hot entries by assignment, so a lookup running during a
+refresh sees wholly old or wholly new rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from collections.abc import Mapping as AnyMapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from resolver.errors import HubUnavailableError, UnknownProviderError
+from resolver.hub.cache import Clock, Entry, StaleWhileErrorCache
+from resolver.hub.membership import HubCaller, Membership
+from resolver.hub.sources import HubSource, ListingStatus, ModelRecord, token_identity
+from resolver.loading import MappingLoader
+from resolver.lora import LoraWeights, weights_for
+from resolver.mapping import Mapping
+from resolver.model import Caller, Model
+from resolver.orgs import ProviderOrgs
+from resolver.resolver import Resolver
+from resolver.route import Route
+
+__all__ = [
+    "DEFAULT_MAXSIZE",
+    "DEFAULT_RETRY_AFTER",
+    "DEFAULT_TTL",
+    "HubResolver",
+    "RuleSet",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TTL: Final = 300.0
+DEFAULT_RETRY_AFTER: Final = 30.0
+DEFAULT_MAXSIZE: Final = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """One snapshot of the partner listings, never changed once built.
+
+    ``fetched_at`` is when the oldest listing in it was fetched, ``stale`` is
+    set when at least one of them is a last good copy served after a failure.
+    """
+
+    generation: int
+    mappings: tuple[Mapping, ...]
+    fetched_at: float
+    expires_at: float
+    stale: bool
+    tag_filters: tuple[Mapping, ...] = field(repr=False)
+    single_model: dict[str, tuple[Mapping, ...]] = field(repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        generation: int,
+        mappings: tuple[Mapping, ...],
+        entries: list[Entry[Any]],
+        retry_at: float,
+    ) -> RuleSet:
+        single: defaultdict[str, list[Mapping]] = defaultdict(list)
+        for mapping in mappings:
+            if mapping.hf_model is not None:
+                single[mapping.hf_model.casefold()].append(mapping)
+        stale = any(e.stale for e in entries)
+        expires_at = min((e.expires_at for e in entries), default=float("inf"))
+        if stale:
+            # A rule set built from a copy served after a failure is due again
+            # when the caches will next try the Hub, not on every lookup.
+            expires_at = max(expires_at, retry_at)
+        return cls(
+            generation=generation,
+            mappings=mappings,
+            fetched_at=min((e.fetched_at for e in entries), default=float("inf")),
+            expires_at=expires_at,
+            stale=stale,
+            tag_filters=tuple(m for m in mappings if m.hf_model is None),
+            single_model={key: tuple(found) for key, found in single.items()},
+        )
+
+    def for_model(self, folded_id: str) -> list[Mapping]:
+        """The listing mappings that can match a model, in load order."""
+        found = [*self.tag_filters, *self.single_model.get(folded_id, ())]
+        return sorted(found, key=lambda mapping: mapping.order)
+
+
+@dataclass(frozen=True, slots=True)
+class _Hot:
+    """Everything one (model, caller) lookup needs, valid until ``expires_at``."""
+
+    expires_at: float
+    fetched_at: float
+    stale: bool
+    resolver: Resolver
+    model: Model
+    caller: Caller
+    generation: int
+
+
+class HubResolver:
+    """Routes models with mappings fetched from the Hub.
+
+    ``providers`` names the providers whose partner listings form the rule
+    set (their tag filters are what routes a LoRA no model info mentions);
+    with none, only each model's own mapping is used. ``staging`` also fetches
+    the staging listings, which the Hub only gives to the provider's members.
+    ``clock`` is a monotonic clock in seconds; tests pass their own.
+
+    Thread-safe. Lookups never block on each other; a lookup whose entry has
+    expired fetches what it needs itself, and only one thread at a time
+    refreshes the rule set (the others keep the current one meanwhile).
+    """
+
+    def __init__(
+        self,
+        source: HubSource | None = None,
+        *,
+        providers: Iterable[str] = (),
+        staging: bool = False,
+        provider_orgs: AnyMapping[str, str] | None = None,
+        listing_ttl: float = DEFAULT_TTL,
+        model_ttl: float = DEFAULT_TTL,
+        membership_ttl: float = DEFAULT_TTL,
+        retry_after: float = DEFAULT_RETRY_AFTER,
+        maxsize: int = DEFAULT_MAXSIZE,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.source = source if source is not None else HubSource()
+        self._orgs_table = dict(provider_orgs or {})
+        self._known = frozenset(ProviderOrgs(self._orgs_table).as_dict())
+        self.providers = tuple(dict.fromkeys(providers))
+        for provider in self.providers:
+            self._check_known(provider)
+        self._statuses: tuple[ListingStatus, ...] = (
+            ("live", "staging") if staging else ("live",)
+        )
+        self._clock = clock
+        self._maxsize = maxsize
+        self._retry_after = retry_after
+
+        self._listings: StaleWhileErrorCache[tuple[str, ...], dict[str, Any]] = (
+            StaleWhileErrorCache(
+                "partner listings",
+                ttl=listing_ttl,
+                maxsize=maxsize,
+                retry_after=retry_after,
+                clock=clock,
+            )
+        )
+        self._models: StaleWhileErrorCache[tuple[str, ...], ModelRecord] = (
+            StaleWhileErrorCache(
+                "model info",
+                ttl=model_ttl,
+                maxsize=maxsize,
+                retry_after=retry_after,
+                clock=clock,
+            )
+        )
+        self._files: StaleWhileErrorCache[tuple[str, ...], frozenset[str]] = (
+            StaleWhileErrorCache(
+                "model files",
+                ttl=model_ttl,
+                maxsize=maxsize,
+                retry_after=retry_after,
+                clock=clock,
+            )
+        )
+        self.membership = Membership(
+            self.source,
+            ttl=membership_ttl,
+            maxsize=maxsize,
+            retry_after=retry_after,
+            clock=clock,
+        )
+        self._rules: RuleSet | None = None
+        self._hot: dict[tuple[str, HubCaller], _Hot] = {}
+        self._refresh_lock = threading.Lock()
+        self._warned_unknown: set[str] = set()
+        self._default_caller: HubCaller | None = None
+
+    # -- callers -------------------------------------------------------------
+
+    def caller(
+        self,
+        token: str | bool | None = None,
+        providers: Iterable[str] = (),
+        orgs: Iterable[str] = (),
+    ) -> HubCaller:
+        """A caller for ``token``: ``None`` for the saved token, ``False`` for
+        none. Build it once and reuse it: lookups are keyed by it.
+
+        :raises UnknownProviderError: for a preferred provider nobody knows.
+        """
+        caller = self.membership.caller(token, providers, orgs)
+        for provider in caller.providers:
+            self._check_known(provider)
+        return caller
+
+    # -- lookups -------------------------------------------------------------
+
+    def find(
+        self,
+        model_id: str,
+        caller: HubCaller | None = None,
+        task: str | None = None,
+        provider: str | None = None,
+    ) -> Route | None:
+        """The route for ``model_id``, or ``None``; see :meth:`resolve`."""
+        if provider is not None and provider not in self._known:
+            self._check_known(provider)
+        hot = self._hot_entry(model_id, caller)
+        return hot.resolver.find(hot.model, hot.caller, task, provider)
+
+    def resolve(
+        self,
+        model_id: str,
+        caller: HubCaller | None = None,
+        task: str | None = None,
+        provider: str | None = None,
+    ) -> Route:
+        """The route for ``model_id`` and ``caller`` (default: the saved token).
+
+        :raises NoRouteError: when no visible mapping fits.
+        :raises UnknownProviderError: when ``provider`` is not a known provider.
+        :raises HubUnavailableError: when the Hub cannot answer and nothing
+            was cached for this model and caller.
+        :raises HubRequestError: when the Hub refuses (unknown model, bad token).
+        """
+        if provider is not None and provider not in self._known:
+            self._check_known(provider)
+        hot = self._hot_entry(model_id, caller)
+        return hot.resolver.resolve(hot.model, hot.caller, task, provider)
+
+    def resolver_for(
+        self, model_id: str, caller: HubCaller | None = None
+    ) -> tuple[Resolver, Model, Caller]:
+        """The per-model resolver, model and caller a lookup would use, for
+        explanations and for callers that route one model many ways."""
+        hot = self._hot_entry(model_id, caller)
+        return hot.resolver, hot.model, hot.caller
+
+    def age(self, model_id: str, caller: HubCaller | None = None) -> tuple[float, bool]:
+        """How old the oldest Hub answer behind this lookup is, in seconds, and
+        whether any of them is a copy served after a failed refresh."""
+        hot = self._hot_entry(model_id, caller)
+        return self._clock() - hot.fetched_at, hot.stale
+
+    def weights(
+        self, route: Route, model_id: str, caller: HubCaller | None = None
+    ) -> LoraWeights | None:
+        """The weights file and URL for a LoRA route; ``None`` otherwise.
+
+        The repository's files are fetched (and cached) only when the route
+        carries no ``adapterWeightsPath`` of its own.
+
+        :raises AmbiguousWeightsError: see :func:`resolver.lora.weights_for`.
+        """
+        if not route.is_lora:
+            return None
+        hot = self._hot_entry(model_id, caller)
+        model = hot.model
+        if route.adapter_weights_path is None:
+            who = caller or self._caller_or_default(None)
+            key = (self.source.endpoint, model.folded_id, who.identity)
+            entry = self._files.get(
+                key, lambda: self.source.model_files(model.id, token=who.token)
+            )
+            model = Model(model.id, model.tags, model.pipeline_tag, entry.value)
+        return weights_for(route, model, endpoint=self.source.endpoint)
+
+    # -- the rule set --------------------------------------------------------
+
+    @property
+    def rules(self) -> RuleSet | None:
+        """The current rule set snapshot, ``None`` before the first load."""
+        return self._rules
+
+    def refresh(self, *, force: bool = True) -> RuleSet:
+        """Fetch the partner listings and swap in a new rule set.
+
+        When a listing cannot be fetched its last good copy is used (and a
+        WARNING logged once); when one was never fetched the current rule set
+        is kept whole.
+
+        :raises HubUnavailableError: when a listing cannot be fetched and no
+            rule set was ever loaded.
+        """
+        with self._refresh_lock:
+            return self._refresh(force)
+
+    def _refresh(self, force: bool) -> RuleSet:
+        entries: list[Entry[Any]] = []
+        loader = MappingLoader()
+        try:
+            for provider in self.providers:
+                for status in self._statuses:
+                    entry = self._listing(provider, status, force)
+                    entries.append(entry)
+                    source = f"{self.source.endpoint}/api/partners/{provider}/models"
+                    loader.add_partner_listing(
+                        provider, entry.value, source=f"{source}?status={status}"
+                    )
+        except HubUnavailableError:
+            if self._rules is None:
+                raise
+            logger.warning(
+                "keeping the rule set of generation %d: a partner listing was never "
+                "fetched and cannot be now",
+                self._rules.generation,
+            )
+            return self._rules
+
+        result = loader.finish(lenient=True)
+        for problem in result.problems:
+            logger.warning("skipped a partner listing entry: %s", problem)
+        previous = self._rules
+        generation = 1 if previous is None else previous.generation + 1
+        rules = RuleSet.build(
+            generation, result.mappings, entries, self._clock() + self._retry_after
+        )
+        # Rules first, then the hot table: a lookup that took the old table
+        # may write an entry into it, which is then simply dropped.
+        self._rules = rules
+        self._hot = {}
+        logger.debug("rule set %d: %d mappings", generation, len(rules.mappings))
+        return rules
+
+    def _listing(self, provider: str, status: ListingStatus, force: bool) -> Entry[Any]:
+        token = self.source.effective_token()
+        key = (self.source.endpoint, provider, status, token_identity(token))
+        return self._listings.get(
+            key,
+            lambda: self.source.partner_listing(provider, status, token=token),
+            force=force,
+        )
+
+    def _current_rules(self) -> RuleSet:
+        rules = self._rules
+        if rules is not None and self._clock() < rules.expires_at:
+            return rules
+        if rules is not None and not self._refresh_lock.acquire(blocking=False):
+            # Another thread is refreshing; this lookup keeps the current rules.
+            return rules
+        if rules is None:
+            self._refresh_lock.acquire()
+        try:
+            current = self._rules
+            if current is not None and current is not rules:
+                return current
+            return self._refresh(force=False)
+        finally:
+            self._refresh_lock.release()
+
+    # -- building hot entries ------------------------------------------------
+
+    def _caller_or_default(self, caller: HubCaller | None) -> HubCaller:
+        if caller is not None:
+            return caller
+        if self._default_caller is None:
+            self._default_caller = self.caller()
+        return self._default_caller
+
+    def _hot_entry(self, model_id: str, caller: HubCaller | None) -> _Hot:
+        who = caller if caller is not None else self._caller_or_default(None)
+        key = (model_id, who)
+        hot = self._hot.get(key)
+        if hot is not None and self._clock() < hot.expires_at:
+            return hot
+        return self._build_hot(key, who)
+
+    def _build_hot(self, key: tuple[str, HubCaller], who: HubCaller) -> _Hot:
+        table = self._hot
+        rules = self._current_rules()
+        model_id = key[0]
+        endpoint = self.source.endpoint
+        record_entry = self._models.get(
+            (endpoint, model_id.casefold(), who.identity),
+            lambda: self.source.model_record(model_id, token=who.token),
+        )
+        record = record_entry.value
+        orgs = self.membership.organisations(who)
+
+        loader = MappingLoader()
+        loader.add_entries(rules.for_model(record.model.folded_id))
+        loader.add_entries(
+            self._known_entries(record),
+            source=f"{endpoint}/api/models/{record.model.id}",
+        )
+        result = loader.finish(lenient=True)
+        resolver = Resolver(
+            result.mappings, provider_orgs=self._orgs_table, problems=result.problems
+        )
+
+        parts: list[tuple[float, float, bool]] = [
+            (rules.fetched_at, rules.expires_at, rules.stale),
+            (record_entry.fetched_at, record_entry.expires_at, record_entry.stale),
+            (orgs.fetched_at, orgs.expires_at, orgs.stale),
+        ]
+        stale = any(part[2] for part in parts)
+        expires_at = min(part[1] for part in parts)
+        if stale:
+            # A stale answer is retried after the caches' retry interval, not
+            # on every lookup.
+            expires_at = max(expires_at, self._clock() + self._retry_after)
+        hot = _Hot(
+            expires_at=expires_at,
+            fetched_at=min(part[0] for part in parts),
+            stale=stale,
+            resolver=resolver,
+            model=record.model,
+            caller=Caller(orgs.value, who.providers),
+            generation=rules.generation,
+        )
+        if len(table) >= self._maxsize:
+            table.clear()
+        table[key] = hot
+        return hot
+
+    # -- providers -----------------------------------------------------------
+
+    def _check_known(self, provider: str) -> None:
+        if provider not in self._known:
+            raise UnknownProviderError(provider, sorted(self._known))
+
+    def _known_entries(self, record: ModelRecord) -> list[dict[str, object]]:
+        # An unknown provider in a Hub answer is skipped, not fatal: the Hub
+        # adds providers before clients learn of them. A caller naming such a
+        # provider gets UnknownProviderError at the call instead.
+        kept = []
+        for entry in record.entries:
+            provider = entry.get("provider")
+            if isinstance(provider, str) and provider not in self._known:
+                if provider not in self._warned_unknown:
+                    self._warned_unknown.add(provider)
+                    logger.warning(
+                        "skipping mappings of unknown provider %r (first seen for %s)",
+                        provider,
+                        record.model.id,
+                    )
+                continue
+            kept.append(entry)
+        return kept
