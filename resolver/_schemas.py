@@ -18,13 +18,20 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 __all__ = [
     "HubValueSchema",
     "ListEntrySchema",
-    "ProviderOrgsSchema",
     "RegistrationSchema",
     "check_repo_id",
+    "check_text",
+    "field_path",
 ]
 
 
-def _not_blank(value: str) -> str:
+def check_text(value: str) -> str:
+    """Return ``value`` if it is non-blank Unicode text, else raise ValueError."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate from a "\ud800" escape: not text anything could print.
+        raise ValueError("is not valid Unicode text (a lone surrogate)") from None
     if not value.strip():
         raise ValueError("must not be blank")
     return value
@@ -32,15 +39,30 @@ def _not_blank(value: str) -> str:
 
 def check_repo_id(value: str) -> str:
     """Return ``value`` if it is a valid Hub repo id, else raise ValueError."""
+    check_text(value)
     try:
         validate_repo_id(value)
-    except HFValidationError as error:
-        raise ValueError(f"{value!r} is not a valid Hub repo id: {error}") from None
+    except HFValidationError:
+        raise ValueError(
+            f"{value!r} is not a valid Hub repo id (at most one '/', letters, digits, "
+            "'-', '_' and '.', no '--' or '..')"
+        ) from None
     return value
 
 
-Text = Annotated[str, AfterValidator(_not_blank)]
-Tag = Annotated[str, AfterValidator(_not_blank)]
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a dotted path with indices: ``tags[1]``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+Text = Annotated[str, AfterValidator(check_text)]
+Tag = Annotated[str, AfterValidator(check_text)]
 RepoId = Annotated[str, AfterValidator(check_repo_id)]
 Status = Literal["live", "staging", "error"]
 # "single-file" is an older spelling of "single-model" that the Hub has used.
@@ -97,9 +119,3 @@ class HubValueSchema(_Schema):
     adapter: Adapter | None = None
     adapter_type: Adapter | None = Field(None, alias="adapterType")
     adapter_weights_path: Text | None = Field(None, alias="adapterWeightsPath")
-
-
-class ProviderOrgsSchema(_Schema):
-    """The optional ``providerOrgs`` table of a rules file."""
-
-    table: dict[Text, Text]

@@ -11,43 +11,69 @@ with its source, position and field.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from resolver._jsonfile import (
+    JsonFileError,
+    is_json_lines,
+    parse_json,
+    read_text,
+    short_repr,
+    split_json_lines,
+)
 from resolver._schemas import (
     HubValueSchema,
     ListEntrySchema,
-    ProviderOrgsSchema,
     RegistrationSchema,
     check_repo_id,
+    check_text,
+    field_path,
 )
 from resolver.errors import MappingError, MappingProblem
 from resolver.mapping import ADAPTER_LORA, Kind, Mapping, Status
 
-__all__ = ["LoadResult", "MappingLoader", "load_entries", "load_files"]
+__all__ = ["LoadResult", "MappingLoader", "Merge", "load_entries", "load_files"]
 
 logger = logging.getLogger(__name__)
 
 TAG_FILTER_KEY_PREFIX: Final = "tag-filter="
-_JSON_LINES_SUFFIXES: Final = frozenset({".jsonl", ".ndjson"})
+_SINGLE_MODEL_TYPES: Final = frozenset({"single-model", "single-file"})
+_STATUSES: Final = frozenset(get_args(Status))
 
 _S = TypeVar("_S", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
+class Merge:
+    """An entry that repeated a mapping already kept, and was merged into it."""
+
+    kept: Mapping
+    source: str
+    entry: int
+    line: int | None
+
+    @property
+    def location(self) -> str:
+        where = f"line {self.line}" if self.line is not None else f"entry {self.entry}"
+        return f"{self.source}: {where}"
+
+
+@dataclass(frozen=True, slots=True)
 class LoadResult:
-    """What a load produced: the mappings kept, and the entries refused."""
+    """What a load produced: the mappings kept, the entries refused, and the
+    entries merged into an earlier identical mapping."""
 
     mappings: tuple[Mapping, ...]
     problems: tuple[MappingProblem, ...]
     provider_orgs: dict[str, str]
+    merged: tuple[Merge, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +87,10 @@ class _Where:
         path = ".".join(part for part in (self.prefix, field) if part)
         return MappingProblem(self.source, self.entry, path, message, self.line)
 
+    def nested(self, part: str) -> _Where:
+        prefix = f"{self.prefix}.{part}" if self.prefix else part
+        return replace(self, prefix=prefix)
+
 
 @dataclass(slots=True)
 class _Kept:
@@ -70,27 +100,42 @@ class _Kept:
     status_given: bool
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else part
-    return path
-
-
 def _validate(schema: type[_S], data: Any, where: _Where) -> _S | list[MappingProblem]:
     try:
         return schema.model_validate(data)
     except ValidationError as error:
         problems = []
         for detail in error.errors(include_url=False):
-            message = detail["msg"]
+            # Our own validators raise ValueError; pydantic prefixes the text.
+            message = detail["msg"].removeprefix("Value error, ")
             if detail["type"] != "missing":
-                message += f" (got {detail['input']!r})"
-            problems.append(where.problem(_field_path(detail["loc"]), message))
+                message += f" (got {short_repr(detail['input'])})"
+            problems.append(where.problem(field_path(detail["loc"]), message))
         return problems
+
+
+def _text_problem(value: Any, where: _Where, field: str) -> MappingProblem | None:
+    """Check a name that comes from a key around a value, not from a schema."""
+    if not isinstance(value, str):
+        return where.problem(field, f"must be a string (got {short_repr(value)})")
+    try:
+        check_text(value)
+    except ValueError as error:
+        return where.problem(field, f"{error} (got {short_repr(value)})")
+    return None
+
+
+def _model_id_problem(
+    model_id: Any, where: _Where, field: str
+) -> MappingProblem | None:
+    problem = _text_problem(model_id, where, field)
+    if problem is not None:
+        return problem
+    try:
+        check_repo_id(model_id)
+    except ValueError as error:
+        return where.problem(field, str(error))
+    return None
 
 
 class MappingLoader:
@@ -105,6 +150,7 @@ class MappingLoader:
     def __init__(self) -> None:
         self._kept: list[_Kept] = []
         self._problems: list[MappingProblem] = []
+        self._merged: list[Merge] = []
         self._single_index: dict[tuple[str, str, str], int] = {}
         self._provider_orgs: dict[str, str] = {}
 
@@ -117,22 +163,14 @@ class MappingLoader:
         info response or a partner listing) or JSON Lines (one entry a line)."""
         source = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            self._problems.append(
-                MappingProblem(source, 0, "", f"cannot read: {reason}")
-            )
-            return
-
-        if Path(path).suffix.lower() in _JSON_LINES_SUFFIXES:
-            self._add_json_lines(text, source)
-            return
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            where = _Where(source, 0, error.lineno)
-            self._problems.append(where.problem("", f"invalid JSON: {error.msg}"))
+            text = read_text(path)
+            if is_json_lines(path):
+                self._add_json_lines(text, source)
+                return
+            document = parse_json(text)
+        except JsonFileError as problem:
+            where = _Where(source, 0, problem.line)
+            self._problems.append(where.problem("", problem.message))
             return
         self.add_document(document, source=source, listing_provider=listing_provider)
 
@@ -157,11 +195,10 @@ class MappingLoader:
 
     def add_entries(self, entries: Iterable[Any], *, source: str = "<memory>") -> None:
         """Add registration bodies, list entries, model info responses, or
-        :class:`Mapping` objects (taken as normalised, their status as given)."""
+        :class:`Mapping` objects (checked, and their status taken as given)."""
         for position, data in enumerate(entries):
             if isinstance(data, Mapping):
-                where = _Where(data.source, data.entry, data.line)
-                self._merge(_Kept(data, status_given=True), where)
+                self._add_mapping(data)
             else:
                 self._add_entry(data, _Where(source, position, None))
 
@@ -190,16 +227,25 @@ class MappingLoader:
         A key is a Hub model id, or ``tag-filter=`` followed by the filter's
         tags joined by commas.
         """
-        if not isinstance(body, dict):
+        top = _Where(source, 0, None)
+        problem = _text_problem(provider, top, "") or (
+            None if isinstance(body, dict) else top.problem("", "must be an object")
+        )
+        if problem is not None:
             self._problems.append(
-                MappingProblem(source, 0, "", "a partner listing must be an object")
+                replace(problem, message=f"partner listing: {problem.message}")
             )
             return
         position = 0
         for task, group in body.items():
-            if not isinstance(group, dict):
-                where = _Where(source, position, None)
-                self._problems.append(where.problem(task, "must be an object"))
+            where = _Where(source, position, None)
+            problem = _text_problem(task, where, "") or (
+                None
+                if isinstance(group, dict)
+                else where.problem(str(task), "must be an object")
+            )
+            if problem is not None:
+                self._problems.append(problem)
                 position += 1
                 continue
             for key, value in group.items():
@@ -216,7 +262,12 @@ class MappingLoader:
         mappings = tuple(
             replace(kept.mapping, order=order) for order, kept in enumerate(self._kept)
         )
-        return LoadResult(mappings, tuple(self._problems), dict(self._provider_orgs))
+        return LoadResult(
+            mappings,
+            tuple(self._problems),
+            dict(self._provider_orgs),
+            tuple(self._merged),
+        )
 
     def finish(self, *, lenient: bool = False) -> LoadResult:
         """The load's result; strict mode raises if any entry was refused."""
@@ -230,43 +281,45 @@ class MappingLoader:
     # -- shapes ------------------------------------------------------------
 
     def _add_json_lines(self, text: str, source: str) -> None:
-        position = 0
-        for number, raw in enumerate(text.splitlines(), start=1):
-            if not raw.strip():
-                continue
+        for position, (number, raw) in enumerate(split_json_lines(text)):
             where = _Where(source, position, number)
-            position += 1
             try:
-                data = json.loads(raw)
-            except json.JSONDecodeError as error:
-                self._problems.append(where.problem("", f"invalid JSON: {error.msg}"))
+                data = parse_json(raw, number)
+            except JsonFileError as problem:
+                self._problems.append(where.problem("", problem.message))
                 continue
             self._add_entry(data, where)
 
     def _add_rules_object(self, document: dict[str, Any], source: str) -> None:
-        if "providerOrgs" in document:
-            where = _Where(source, 0, None, prefix="providerOrgs")
-            orgs = _validate(
-                ProviderOrgsSchema, {"table": document["providerOrgs"]}, where
-            )
-            if isinstance(orgs, list):
-                # The schema wraps the table; report paths relative to it.
-                self._problems.extend(
-                    replace(
-                        p,
-                        field=p.field.replace("providerOrgs.table", "providerOrgs", 1),
-                    )
-                    for p in orgs
-                )
-            else:
-                self._provider_orgs.update(orgs.table)
         entries = document["mappings"]
         if not isinstance(entries, list):
+            # The file as a whole is wrong: apply nothing of it, its
+            # providerOrgs table included.
             self._problems.append(
                 MappingProblem(source, 0, "mappings", "must be a list of mappings")
             )
             return
+        if "providerOrgs" in document:
+            self._add_orgs_table(document["providerOrgs"], _Where(source, 0, None))
         self.add_entries(entries, source=source)
+
+    def _add_orgs_table(self, table: Any, where: _Where) -> None:
+        if not isinstance(table, dict):
+            self._problems.append(
+                where.problem(
+                    "providerOrgs", "must map provider names to organisations"
+                )
+            )
+            return
+        for provider, org in table.items():
+            field = f"providerOrgs.{provider}"
+            problem = _text_problem(provider, where, field) or _text_problem(
+                org, where, field
+            )
+            if problem is not None:
+                self._problems.append(problem)
+            else:
+                self._provider_orgs[provider] = org
 
     def _add_entry(self, data: Any, where: _Where) -> None:
         if not isinstance(data, dict):
@@ -277,16 +330,12 @@ class MappingLoader:
             return
         if "inferenceProviderMapping" in data:
             model_id = data.get("id")
-            if not isinstance(model_id, str) or not model_id:
-                self._problems.append(
-                    where.problem("id", "a model info response needs the model id")
-                )
-                return
             problem = _model_id_problem(model_id, where, "id")
             if problem is not None:
                 self._problems.append(problem)
                 return
-            nested = replace(where, prefix="inferenceProviderMapping")
+            assert isinstance(model_id, str)  # checked just above
+            nested = where.nested("inferenceProviderMapping")
             self._add_model_info(model_id, data["inferenceProviderMapping"], nested)
         elif "providerId" in data or "hfModelId" in data:
             self._add_list_entry(data, where)
@@ -298,11 +347,37 @@ class MappingLoader:
         if isinstance(body, list):
             self._problems.extend(body)
             return
+
+        # A registration says what it is: a model, or tags. Both at once is a
+        # mistake the partner API would have to guess about; so would we.
+        kind: Kind
+        implied_filter = (
+            body.type is None and body.hf_model is None and body.tags is not None
+        )
+        if body.type == "tag-filter" or implied_filter:
+            kind = "tag-filter"
+            if body.hf_model is not None:
+                self._problems.append(
+                    where.problem("hfModel", "a tag filter names tags, not a model")
+                )
+                return
+        else:
+            kind = "single-model"
+            if body.tags is not None:
+                field = "type" if body.type is None else "tags"
+                message = (
+                    "a single-model mapping takes no tags"
+                    if body.type is not None
+                    else "both hfModel and tags given: set type to "
+                    "'single-model' or 'tag-filter'"
+                )
+                self._problems.append(where.problem(field, message))
+                return
         self._keep(
             where,
+            kind=kind,
             provider=body.provider,
             task=body.task,
-            type_=body.type,
             hf_model=body.hf_model,
             hf_model_field="hfModel",
             tags=body.tags,
@@ -319,9 +394,9 @@ class MappingLoader:
             return
         self._keep(
             where,
+            kind=_listed_kind(entry.hf_model, entry.tags),
             provider=entry.provider,
             task=entry.task,
-            type_=entry.type,
             hf_model=entry.hf_model,
             hf_model_field="hfModelId",
             tags=entry.tags,
@@ -333,21 +408,32 @@ class MappingLoader:
 
     def _add_model_info(self, model_id: str, body: Any, where: _Where) -> None:
         if isinstance(body, list):
-            # The list form carries provider and hfModelId in every entry.
             for position, data in enumerate(body):
-                item = replace(where, prefix=f"{where.prefix}[{position}]".lstrip("."))
-                if isinstance(data, dict):
-                    self._add_list_entry({"hfModelId": model_id, **data}, item)
-                else:
+                item = replace(where, prefix=f"{where.prefix}[{position}]")
+                if not isinstance(data, dict):
                     self._problems.append(item.problem("", "must be an object"))
+                    continue
+                listed = data.get("hfModelId", model_id)
+                if (
+                    not isinstance(listed, str)
+                    or listed.casefold() != model_id.casefold()
+                ):
+                    message = f"names another model than the response's id {model_id!r}"
+                    self._problems.append(item.problem("hfModelId", message))
+                    continue
+                self._add_list_entry({**data, "hfModelId": model_id}, item)
             return
         if not isinstance(body, dict):
             self._problems.append(where.problem("", "must be an object or a list"))
             return
         for provider, data in body.items():
-            item = replace(
-                where, prefix=".".join(p for p in (where.prefix, provider) if p)
-            )
+            problem = _text_problem(provider, where, "")
+            if problem is not None:
+                self._problems.append(
+                    replace(problem, message=f"provider key {problem.message}")
+                )
+                continue
+            item = where.nested(provider)
             value = _validate(HubValueSchema, data, item)
             if isinstance(value, list):
                 self._problems.extend(value)
@@ -357,12 +443,12 @@ class MappingLoader:
                 continue
             self._keep(
                 item,
+                kind="single-model",
                 provider=provider,
                 task=value.task,
-                type_=value.type,
                 hf_model=model_id,
                 hf_model_field="",
-                tags=value.tags,
+                tags=None,
                 provider_model=value.provider_model,
                 status=value.status,
                 adapter=value.adapter or value.adapter_type,
@@ -370,31 +456,50 @@ class MappingLoader:
             )
 
     def _add_listing_value(
-        self, provider: str, task: str, key: str, data: Any, where: _Where
+        self, provider: str, task: str, key: Any, data: Any, where: _Where
     ) -> None:
+        problem = _text_problem(key, replace(where, prefix=task), "")
+        if problem is not None:
+            self._problems.append(replace(problem, message=f"key {problem.message}"))
+            return
         value = _validate(HubValueSchema, data, where)
         if isinstance(value, list):
             self._problems.extend(value)
             return
-        hf_model: str | None = None
-        tags = value.tags
-        type_ = value.type
-        if key.startswith(TAG_FILTER_KEY_PREFIX):
-            type_ = "tag-filter"
-            if tags is None:
-                # Older listings carry the tags only in the key.
-                tags = key.removeprefix(TAG_FILTER_KEY_PREFIX).split(",")
-        else:
+        if value.task is not None and value.task != task:
+            message = f"{value.task!r} disagrees with its task group {task!r}"
+            self._problems.append(where.problem("task", message))
+            return
+
+        if not key.startswith(TAG_FILTER_KEY_PREFIX):
             problem = _model_id_problem(key, where, "")
+            if problem is None and value.tags is not None:
+                problem = where.problem("tags", "a model's key takes no tags")
             if problem is not None:
                 self._problems.append(problem)
                 return
-            hf_model = key
+            kind: Kind = "single-model"
+            hf_model: str | None = key
+            tags = None
+        else:
+            kind, hf_model = "tag-filter", None
+            # Older listings carry the tags only in the key.
+            key_tags = key.removeprefix(TAG_FILTER_KEY_PREFIX).split(",")
+            tags = value.tags if value.tags is not None else key_tags
+            if value.type in _SINGLE_MODEL_TYPES:
+                problem = where.problem("type", "a tag-filter key holds a tag filter")
+            elif set(tags) != set(key_tags):
+                problem = where.problem(
+                    "tags", f"disagree with the key's tags {key_tags!r}"
+                )
+            if problem is not None:
+                self._problems.append(problem)
+                return
         self._keep(
             where,
+            kind=kind,
             provider=provider,
             task=task,
-            type_=type_,
             hf_model=hf_model,
             hf_model_field="",
             tags=tags,
@@ -404,15 +509,24 @@ class MappingLoader:
             weights=value.adapter_weights_path,
         )
 
+    def _add_mapping(self, mapping: Mapping) -> None:
+        where = _Where(mapping.source, mapping.entry, mapping.line)
+        problems = list(_mapping_problems(mapping, where))
+        if problems:
+            self._problems.extend(problems)
+            return
+        tags = tuple(dict.fromkeys(mapping.tags))
+        self._merge(_Kept(replace(mapping, tags=tags), status_given=True), where)
+
     # -- normalisation -----------------------------------------------------
 
     def _keep(
         self,
         where: _Where,
         *,
+        kind: Kind,
         provider: str,
         task: str,
-        type_: str | None,
         hf_model: str | None,
         hf_model_field: str,
         tags: Sequence[str] | None,
@@ -421,14 +535,6 @@ class MappingLoader:
         adapter: str | None,
         weights: str | None,
     ) -> None:
-        kind: Kind
-        if type_ == "tag-filter" or (
-            type_ is None and tags is not None and hf_model is None
-        ):
-            kind = "tag-filter"
-        else:
-            kind = "single-model"
-
         if kind == "single-model":
             if hf_model is None:
                 field = hf_model_field or "hfModel"
@@ -444,10 +550,9 @@ class MappingLoader:
                 )
                 return
             for position, tag in enumerate(tags):
-                if not tag.strip():
-                    self._problems.append(
-                        where.problem(f"tags[{position}]", "a tag must not be blank")
-                    )
+                problem = _text_problem(tag, where, f"tags[{position}]")
+                if problem is not None:
+                    self._problems.append(problem)
                     return
             hf_model = None
             # A tag filter can only route adapters, and lora is the only
@@ -461,7 +566,9 @@ class MappingLoader:
             status=status or "staging",
             kind=kind,
             hf_model=hf_model,
-            tags=tuple(tags),
+            # Required tags are a set: listing one twice must not make a
+            # filter look more specific than it is.
+            tags=tuple(dict.fromkeys(tags)),
             adapter_type=adapter,
             adapter_weights_path=weights,
             source=where.source,
@@ -495,6 +602,7 @@ class MappingLoader:
             return
         # The same mapping again: one mapping, completed by what the new
         # sighting adds (an explicit status, a weights path).
+        self._merged.append(Merge(old, where.source, where.entry, where.line))
         if new.status_given and not kept.status_given:
             kept.mapping = replace(kept.mapping, status=mapping.status)
             kept.status_given = True
@@ -502,6 +610,53 @@ class MappingLoader:
             kept.mapping = replace(
                 kept.mapping, adapter_weights_path=mapping.adapter_weights_path
             )
+
+
+def _listed_kind(hf_model: str | None, tags: Sequence[str] | None) -> Kind:
+    # A listing entry that names a model is about that model, whatever its
+    # type says: the Hub lists the tag filters covering a model among the
+    # model's own mappings, with the model's id and no tags. Its route is the
+    # model's own and must not spread (with the model's weights file) to
+    # every other model carrying the same tags.
+    if hf_model is not None or tags is None:
+        return "single-model"
+    return "tag-filter"
+
+
+def _mapping_problems(mapping: Mapping, where: _Where) -> Iterator[MappingProblem]:
+    """Check a :class:`Mapping` built in code, which no schema has seen."""
+    for field in ("provider", "task", "provider_model"):
+        problem = _text_problem(getattr(mapping, field), where, field)
+        if problem is not None:
+            yield problem
+    if mapping.status not in _STATUSES:
+        yield where.problem(
+            "status", f"must be one of live, staging, error (got {mapping.status!r})"
+        )
+    if mapping.adapter_type not in (None, ADAPTER_LORA):
+        yield where.problem(
+            "adapter_type", f"must be 'lora' or None (got {mapping.adapter_type!r})"
+        )
+    if mapping.kind == "single-model":
+        yield from filter(
+            None, [_model_id_problem(mapping.hf_model, where, "hf_model")]
+        )
+        if mapping.tags:
+            yield where.problem("tags", "a single-model mapping takes no tags")
+    elif mapping.kind == "tag-filter":
+        if mapping.hf_model is not None:
+            yield where.problem("hf_model", "a tag filter names tags, not a model")
+        if not isinstance(mapping.tags, tuple) or not mapping.tags:
+            yield where.problem("tags", "a tag filter needs a non-empty tuple of tags")
+        else:
+            for position, tag in enumerate(mapping.tags):
+                problem = _text_problem(tag, where, f"tags[{position}]")
+                if problem is not None:
+                    yield problem
+    else:
+        yield where.problem(
+            "kind", f"must be 'single-model' or 'tag-filter' (got {mapping.kind!r})"
+        )
 
 
 def _disagreements(
@@ -521,27 +676,15 @@ def _disagreements(
         yield "adapterWeightsPath", new.adapter_weights_path, old.adapter_weights_path
 
 
-def _model_id_problem(
-    model_id: str, where: _Where, field: str
-) -> MappingProblem | None:
-    # Ids in an entry's own fields are checked by its schema; these are the
-    # ids that come from around the value: a response's id, a listing's key.
-    try:
-        check_repo_id(model_id)
-    except ValueError as error:
-        return where.problem(field, str(error))
-    return None
-
-
 def load_files(
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path] | str | Path,
     *,
     lenient: bool = False,
     listing_provider: str | None = None,
 ) -> LoadResult:
     """Load rules files; strict unless ``lenient``. See :class:`MappingLoader`."""
     loader = MappingLoader()
-    for path in paths:
+    for path in [paths] if isinstance(paths, (str, Path)) else paths:
         loader.add_file(path, listing_provider=listing_provider)
     return loader.finish(lenient=lenient)
 

@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
+from resolver._jsonfile import (
+    JsonFileError,
+    is_json_lines,
+    parse_json,
+    read_text,
+    short_repr,
+    split_json_lines,
+)
+from resolver._schemas import check_text, field_path
 from resolver.errors import ModelFileError
 from resolver.model import Model
 
 __all__ = ["read_models"]
 
 
+def _encodable(value: str) -> str:
+    # Tags are compared exactly and may be odd, even blank; but they must be
+    # text that can be printed.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode text (a lone surrogate)") from None
+    return value
+
+
 class _ModelRecord(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
-    id: str
-    tags: list[str] = []
-    pipeline_tag: str | None = None
-    siblings: list[str] | None = None
+    id: Annotated[str, AfterValidator(check_text)]
+    tags: list[Annotated[str, AfterValidator(_encodable)]] = []
+    pipeline_tag: Annotated[str, AfterValidator(check_text)] | None = None
+    siblings: list[Annotated[str, AfterValidator(_encodable)]] | None = None
 
 
 def _sibling_names(data: dict[str, Any]) -> Any:
@@ -38,55 +56,39 @@ def read_models(path: str | Path) -> list[Model]:
     :raises ModelFileError: naming the file, the entry and the field.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise ModelFileError(source, None, "", f"cannot read: {reason}") from None
-
+    is_lines = is_json_lines(path)
     # Each record with where it stands: its line in JSON Lines, else its index.
-    records: list[tuple[int, Any]] = []
-    is_lines = Path(path).suffix.lower() in {".jsonl", ".ndjson"}
-    if is_lines:
-        for number, raw in enumerate(text.splitlines(), start=1):
-            if not raw.strip():
-                continue
-            try:
-                records.append((number, json.loads(raw)))
-            except json.JSONDecodeError as error:
+    records: list[tuple[int, Any]]
+    try:
+        text = read_text(path)
+        if is_lines:
+            records = [
+                (number, parse_json(raw, number))
+                for number, raw in split_json_lines(text)
+            ]
+        else:
+            document = parse_json(text)
+            if not isinstance(document, list):
                 raise ModelFileError(
-                    source, number, "", f"invalid JSON: {error.msg}"
-                ) from None
-    else:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ModelFileError(
-                source, error.lineno, "", f"invalid JSON: {error.msg}"
-            ) from None
-        if not isinstance(document, list):
-            raise ModelFileError(source, None, "", "expected a list of model records")
-        records = list(enumerate(document))
+                    source, None, "", "expected a list of model records"
+                )
+            records = list(enumerate(document))
+    except JsonFileError as problem:
+        raise ModelFileError(source, problem.line, "", problem.message) from None
 
-    models = []
-    for where, data in records:
-        if not isinstance(data, dict):
-            raise ModelFileError(
-                source, where, "", "a model record must be an object", is_lines
-            )
-        try:
-            record = _ModelRecord.model_validate(
-                {**data, "siblings": _sibling_names(data)}
-            )
-        except ValidationError as error:
-            detail = error.errors(include_url=False)[0]
-            field = ".".join(str(part) for part in detail["loc"])
-            raise ModelFileError(
-                source, where, field, detail["msg"], is_lines
-            ) from None
-        if not record.id:
-            raise ModelFileError(source, where, "id", "must not be empty", is_lines)
-        models.append(
-            Model(record.id, record.tags, record.pipeline_tag, record.siblings)
+    return [_model(data, source, where, is_lines) for where, data in records]
+
+
+def _model(data: Any, source: str, where: int, is_line: bool) -> Model:
+    if not isinstance(data, dict):
+        raise ModelFileError(
+            source, where, "", "a model record must be an object", is_line
         )
-    return models
+    try:
+        record = _ModelRecord.model_validate({**data, "siblings": _sibling_names(data)})
+    except ValidationError as error:
+        detail = error.errors(include_url=False)[0]
+        field = field_path(detail["loc"])
+        message = f"{detail['msg']} (got {short_repr(detail['input'])})"
+        raise ModelFileError(source, where, field, message, is_line) from None
+    return Model(record.id, record.tags, record.pipeline_tag, record.siblings)

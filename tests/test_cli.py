@@ -224,6 +224,30 @@ class TestBadInput:
         assert result.returncode == 2
         assert "Traceback" not in result.stderr
 
+    @pytest.mark.parametrize("model_id", ["", "not a repo id", "a/b/c"])
+    def test_invalid_model_id_is_bad_input(self, model_id: str) -> None:
+        result = run("route", model_id)
+        assert result.returncode == 2
+        assert "MODEL_ID" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_lone_surrogate_in_rules(self, tmp_path: Path) -> None:
+        path = tmp_path / "rules.json"
+        entry = '{"provider": "x", "hfModel": "a/b", "task": "t", "providerModel": '
+        path.write_text(f'[{entry}"\\ud800"}}]')
+        result = run("route", "a/b", "--rules", path)
+        assert result.returncode == 2
+        assert "'providerModel'" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_deeply_nested_rules(self, tmp_path: Path) -> None:
+        path = tmp_path / "rules.json"
+        path.write_text("[" * 5000 + "]" * 5000)
+        result = run("routes", "--rules", path)
+        assert result.returncode == 2
+        assert "nested too deeply" in result.stderr
+        assert "Traceback" not in result.stderr
+
     def test_usage_error_exits_2(self) -> None:
         assert run("route").returncode == 2
 

@@ -68,6 +68,22 @@ def codes(findings: list[Finding]) -> list[tuple[int | None, str]]:
     return [(finding.line, finding.code) for finding in findings]
 
 
+class TestDuplicates:
+    def test_repeated_single_model_entry_is_reported_where_it_repeats(
+        self, tmp_path: Path
+    ) -> None:
+        rules = write_rules(
+            tmp_path,
+            single("acme/style-lora", "p/lora"),
+            tag_filter(["lora"], "p/other"),
+            single("ACME/Style-Lora", "p/lora"),
+        )
+        findings = lint_files([rules])
+        assert codes(findings) == [(3, "duplicate-mapping")]
+        assert findings[0].severity == "warning"
+        assert "line 1" in findings[0].message
+
+
 class TestShadowing:
     def test_exact_duplicate_filter_is_redundant(self, tmp_path: Path) -> None:
         rules = write_rules(
@@ -124,18 +140,13 @@ class TestShadowing:
         )
         assert lint_files([rules]) == []
 
-    def test_repeated_tag_outranks_a_filter_it_is_a_subset_of(
-        self, tmp_path: Path
-    ) -> None:
-        # ["lora", "lora"] matches every model ["lora", "x"] matches and ranks
-        # first: as many listed tags, loaded earlier.
+    def test_repeated_tag_counts_once(self, tmp_path: Path) -> None:
+        # Required tags are a set: ["lora", "lora"] is the one-tag filter
+        # ["lora"], less specific than ["lora", "x"], which it cannot shadow.
         rules = write_rules(
             tmp_path, tag_filter(["lora", "lora"], "a"), tag_filter(["lora", "x"], "b")
         )
-        assert codes(lint_files([rules])) == [
-            (1, "duplicate-tag"),
-            (2, "shadowed-filter"),
-        ]
+        assert lint_files([rules]) == []
 
     def test_filter_in_error_state_is_reported_not_shadowed(
         self, tmp_path: Path

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from resolver import MappingError, Resolver
+from resolver import Mapping, MappingError, Resolver
 from resolver.loading import MappingLoader, load_entries, load_files
 
 FLUX_LORA_TAGS = ["lora", "base_model:adapter:black-forest-labs/FLUX.1-dev"]
@@ -441,3 +441,226 @@ class TestFiles:
         mappings = load_files([first, second]).mappings
         assert [m.order for m in mappings] == [0, 1]
         assert [m.source for m in mappings] == [str(first), str(second)]
+
+
+class TestHostileInput:
+    """Input that once escaped as a builtin error or loaded something wrong."""
+
+    def test_deeply_nested_json_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "deep.json"
+        path.write_text("[" * 5000 + "]" * 5000)
+        with pytest.raises(MappingError, match="nested too deeply"):
+            load_files([path])
+
+    def test_deeply_nested_json_line_spares_the_others(self, tmp_path: Path) -> None:
+        path = tmp_path / "deep.jsonl"
+        path.write_text(json.dumps(registration()) + "\n" + "[" * 5000 + "]" * 5000)
+        result = load_files([path], lenient=True)
+        assert len(result.mappings) == 1
+        assert [p.line for p in result.problems] == [2]
+
+    def test_deeply_nested_field_value(self) -> None:
+        deep: Any = []
+        for _ in range(2000):
+            deep = [deep]
+        with pytest.raises(MappingError) as caught:
+            load_entries([registration(status=deep)])
+        assert caught.value.problems[0].field == "status"
+
+    @pytest.mark.parametrize("field", ["hfModel", "provider", "providerModel", "task"])
+    def test_lone_surrogate(self, field: str) -> None:
+        value = "a/\ud800" if field == "hfModel" else "\ud800"
+        with pytest.raises(MappingError) as caught:
+            load_entries([registration(**{field: value})])
+        (problem,) = caught.value.problems
+        assert problem.field == field
+        str(problem).encode("utf-8")  # printable
+
+    def test_unicode_line_breaks_inside_json_lines_strings(
+        self, tmp_path: Path
+    ) -> None:
+        entry = {**registration(), "note": "a\u2028b\x85c"}
+        path = tmp_path / "rules.jsonl"
+        path.write_text(json.dumps(entry, ensure_ascii=False) + "\n", encoding="utf-8")
+        assert len(load_files([path]).mappings) == 1
+
+    def test_byte_order_mark(self, tmp_path: Path) -> None:
+        path = tmp_path / "rules.json"
+        path.write_text("\ufeff" + json.dumps([registration()]), encoding="utf-8")
+        assert len(load_files([path]).mappings) == 1
+
+    def test_path_with_nul(self) -> None:
+        with pytest.raises(MappingError, match="cannot read"):
+            load_files(["rules\x00.json"])
+
+    def test_single_path_is_one_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "rules.json"
+        path.write_text(json.dumps([registration()]))
+        assert len(load_files(str(path)).mappings) == 1
+
+    @pytest.mark.parametrize("key", ["", "  ", "\ud800"])
+    def test_blank_provider_key_in_dict_form(self, key: str) -> None:
+        info = {
+            "id": "a/b",
+            "inferenceProviderMapping": {key: {"providerId": "x", "task": "t"}},
+        }
+        with pytest.raises(MappingError, match="provider key"):
+            load_entries([info])
+
+    @pytest.mark.parametrize("task", ["", "  "])
+    def test_blank_task_group_in_partner_listing(self, task: str) -> None:
+        loader = MappingLoader()
+        loader.add_partner_listing("p", {task: {"a/b": {"providerId": "x"}}})
+        with pytest.raises(MappingError, match="blank"):
+            loader.finish()
+
+    @pytest.mark.parametrize("provider", ["", None, 123])
+    def test_partner_listing_needs_a_provider_name(self, provider: Any) -> None:
+        loader = MappingLoader()
+        loader.add_partner_listing(provider, {"t": {"a/b": {"providerId": "x"}}})
+        with pytest.raises(MappingError, match="partner listing"):
+            loader.finish()
+
+    def test_bad_mappings_member_discards_the_files_org_table(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "rules.json"
+        path.write_text(json.dumps({"mappings": "oops", "providerOrgs": {"a": "b"}}))
+        result = load_files([path], lenient=True)
+        assert result.provider_orgs == {}
+
+    def test_org_table_problem_names_the_provider(self, tmp_path: Path) -> None:
+        path = tmp_path / "rules.json"
+        document = {"mappings": [], "providerOrgs": {"fal-ai": 5}}
+        path.write_text(json.dumps(document))
+        with pytest.raises(MappingError) as caught:
+            load_files([path])
+        assert [p.field for p in caught.value.problems] == ["providerOrgs.fal-ai"]
+
+    def test_long_input_is_shortened_in_messages(self) -> None:
+        with pytest.raises(MappingError) as caught:
+            load_entries([registration(status="x" * 100_000)])
+        assert len(str(caught.value)) < 500
+
+
+class TestWhatAnEntryIs:
+    """An entry names a model or tags; never both left to a guess."""
+
+    def test_hub_entry_of_type_tag_filter_is_about_its_model(self) -> None:
+        # The Hub lists the tag filters covering a model among the model's own
+        # mappings, with the model's id and no tags.
+        entry = {
+            "provider": "fal-ai",
+            "hfModelId": "acme/style-lora",
+            "providerId": "fal-ai/flux-lora",
+            "status": "live",
+            "task": "text-to-image",
+            "adapter": "lora",
+            "adapterWeightsPath": "style.safetensors",
+            "type": "tag-filter",
+        }
+        (mapping,) = load_entries([entry]).mappings
+        assert (mapping.hf_model, mapping.tags) == ("acme/style-lora", ())
+        assert mapping.adapter_weights_path == "style.safetensors"
+
+    def test_hub_entry_with_model_and_tags_does_not_spread_its_weights(self) -> None:
+        entry = {
+            "provider": "fal-ai",
+            "hfModelId": "acme/style-lora",
+            "providerId": "fal-ai/flux-lora",
+            "status": "live",
+            "task": "text-to-image",
+            "adapterWeightsPath": "style.safetensors",
+            "type": "tag-filter",
+            "tags": FLUX_LORA_TAGS,
+        }
+        (mapping,) = load_entries([entry]).mappings
+        assert mapping.hf_model == "acme/style-lora"
+
+    @pytest.mark.parametrize(
+        ("overrides", "field"),
+        [
+            ({"type": "tag-filter", "tags": FLUX_LORA_TAGS}, "hfModel"),
+            ({"type": "single-model", "tags": FLUX_LORA_TAGS}, "tags"),
+            ({"tags": FLUX_LORA_TAGS}, "type"),
+        ],
+    )
+    def test_registration_naming_both_is_refused(
+        self, overrides: dict[str, Any], field: str
+    ) -> None:
+        with pytest.raises(MappingError) as caught:
+            load_entries([registration(**overrides)])
+        assert [p.field for p in caught.value.problems] == [field]
+
+    def test_repeated_tags_count_once(self) -> None:
+        (mapping,) = load_entries([tag_filter(tags=["lora", "lora", "x"])]).mappings
+        assert mapping.tags == ("lora", "x")
+
+    def test_list_form_item_naming_another_model(self) -> None:
+        info = {
+            "id": "a/b",
+            "inferenceProviderMapping": [
+                {"provider": "p", "hfModelId": "c/d", "providerId": "x", "task": "t"}
+            ],
+        }
+        with pytest.raises(MappingError) as caught:
+            load_entries([info])
+        assert caught.value.problems[0].field == "inferenceProviderMapping[0].hfModelId"
+
+    @pytest.mark.parametrize(
+        ("value", "field"),
+        [
+            ({"providerId": "x", "tags": ["lora", "other"]}, "tags"),
+            ({"providerId": "x", "type": "single-model"}, "type"),
+            ({"providerId": "x", "task": "image-to-image"}, "task"),
+        ],
+    )
+    def test_partner_listing_value_disagreeing_with_its_keys(
+        self, value: dict[str, Any], field: str
+    ) -> None:
+        loader = MappingLoader()
+        loader.add_partner_listing(
+            "p", {"text-to-image": {"tag-filter=lora,style": value}}
+        )
+        with pytest.raises(MappingError) as caught:
+            loader.finish()
+        assert (
+            caught.value.problems[0].field
+            == f"text-to-image.tag-filter=lora,style.{field}"
+        )
+
+
+class TestMappingObjects:
+    def valid(self, **overrides: Any) -> Mapping:
+        fields: dict[str, Any] = {
+            "provider": "fal-ai",
+            "task": "text-to-image",
+            "provider_model": "m",
+            "status": "live",
+            "kind": "tag-filter",
+            "tags": ("lora",),
+        }
+        fields.update(overrides)
+        return Mapping(**fields)
+
+    def test_valid_mapping_object_loads(self) -> None:
+        assert len(load_entries([self.valid()]).mappings) == 1
+
+    @pytest.mark.parametrize(
+        ("overrides", "field"),
+        [
+            ({"status": "Live"}, "status"),
+            ({"tags": ()}, "tags"),
+            ({"tags": "lora"}, "tags"),
+            ({"kind": "single-model", "tags": ()}, "hf_model"),
+            ({"kind": "single-model", "tags": (), "hf_model": 5}, "hf_model"),
+            ({"kind": "other"}, "kind"),
+            ({"adapter_type": "lycoris"}, "adapter_type"),
+        ],
+    )
+    def test_invalid_mapping_object_is_refused(
+        self, overrides: dict[str, Any], field: str
+    ) -> None:
+        with pytest.raises(MappingError) as caught:
+            load_entries([self.valid(**overrides)])
+        assert caught.value.problems[0].field == field

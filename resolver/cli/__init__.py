@@ -8,6 +8,9 @@ exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import io
+import sys
+
 import click
 
 from resolver.cli.check import check_command
@@ -32,4 +35,9 @@ cli.add_command(check_command)
 
 
 def main() -> None:
+    # Names from a rules file are printed as they are; a terminal or pipe
+    # that cannot encode one gets an escape, not a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     cli()

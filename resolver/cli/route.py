@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from resolver._schemas import check_repo_id
 from resolver.cli.hub import hub_lookup
 from resolver.errors import MappingError, ResolverError
 from resolver.explain import Explanation
@@ -66,7 +67,8 @@ def rules_options(function: _F) -> _F:
         "rules",
         multiple=True,
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Rules file (JSON or JSON Lines); repeatable. Default: the shipped example.",
+        help="Rules file (JSON or JSON Lines); repeatable. "
+        "Default: the shipped example.",
     )(function)
 
 
@@ -182,6 +184,10 @@ def route_command(
     offline: bool,
 ) -> None:
     """Route one model. Exit 0 with a route, 1 with none, 2 on bad input."""
+    try:
+        check_repo_id(model_id)
+    except ValueError as error:
+        fail(f"MODEL_ID: {error}")
     lookup = None
     if hub:
         if rules or models_file or tags or pipeline_tag is not None:

@@ -5,8 +5,8 @@ position) and says in one line what is wrong. Its code fixes its severity:
 
 errors, the rule set does not do what it says:
 
-- ``load-problem``: an entry the loader refuses (see ROUTING.md, "What bad
-  input gets"); lint loads leniently so one bad entry does not hide the rest.
+- ``load-problem``: an entry the loader refuses (see docs/routing.md,
+  "What is refused"); lint loads leniently so one bad entry does not hide the rest.
 - ``shadowed-filter``: a tag filter that is never selected for any model and
   any caller, while naming another provider model than the filter that
   shadows it (see :func:`shadowing_filter` for the exact condition).
@@ -34,17 +34,16 @@ warnings, suspicious but possibly intended:
   (see :func:`common_tags`), or a ``base_model:`` prefix spelled in another
   case. The Hub compares tags exactly, so ``LoRA`` misses every ``lora`` repo;
   it is a warning because a few real repositories do carry ``LoRA``.
-- ``duplicate-tag``: a filter listing one tag twice, which counts twice
-  toward its specificity.
+- ``duplicate-mapping``: a single-model entry repeating a mapping loaded
+  before it; the loader merged the two into one (see docs/routing.md), so it
+  is dead weight in the file.
 
-Exact duplicate single-model entries never reach lint: the loader merges the
-same single-model mapping seen twice into one (ROUTING.md asks it to), and its
-result does not say that it did.
+A filter listing one tag twice is not a finding: the loader counts required
+tags as a set, so the repeat changes nothing.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as AnyMapping
@@ -52,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from resolver._jsonfile import JsonFileError, is_json_lines, parse_json, read_text
 from resolver._schemas import check_repo_id
 from resolver.errors import MappingProblem, ResolverError
 from resolver.kit.pipeline_tags import MAPPING_TASKS, PIPELINE_TAGS
@@ -87,7 +87,7 @@ Code = Literal[
     "error-status",
     "tag-spaces",
     "tag-case",
-    "duplicate-tag",
+    "duplicate-mapping",
 ]
 
 SEVERITY: Final[dict[Code, Severity]] = {
@@ -101,15 +101,13 @@ SEVERITY: Final[dict[Code, Severity]] = {
     "error-status": "warning",
     "tag-spaces": "warning",
     "tag-case": "warning",
-    "duplicate-tag": "warning",
+    "duplicate-mapping": "warning",
 }
 
 # The relations the Hub writes in base_model:<relation>:<id> tags.
 BASE_MODEL_RELATIONS: Final = frozenset({"adapter", "finetune", "merge", "quantized"})
 # Tags every LoRA provider filters on, whatever models file is at hand.
 BUILTIN_TAGS: Final = ("lora", *PIPELINE_TAGS)
-# The loader reads these suffixes as JSON Lines and everything else as JSON.
-_JSON_LINES_SUFFIXES: Final = frozenset({".jsonl", ".ndjson"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,18 +172,13 @@ def read_rules(paths: Iterable[str | Path]) -> LoadResult:
     """
     loader = MappingLoader()
     for path in paths:
-        source = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            raise UnreadableRulesError(source, f"cannot read: {reason}") from None
-        if Path(path).suffix.lower() not in _JSON_LINES_SUFFIXES:
-            try:
-                json.loads(text)
-            except json.JSONDecodeError as error:
-                reason = f"invalid JSON at line {error.lineno}: {error.msg}"
-                raise UnreadableRulesError(source, reason) from None
+            text = read_text(path)
+            if not is_json_lines(path):
+                parse_json(text)
+        except JsonFileError as problem:
+            at = f" at line {problem.line}" if problem.line is not None else ""
+            raise UnreadableRulesError(str(path), f"{problem.message}{at}") from None
         loader.add_file(path)
     return loader.result()
 
@@ -215,6 +208,11 @@ def lint(
     for mapping in mappings:
         findings.extend(_mapping_findings(mapping, vocabulary))
     findings.extend(_filter_findings(mappings))
+    for merge in result.merged:
+        message = f"repeats {merge.kept.describe()} at {merge.kept.location}"
+        findings.append(
+            Finding("duplicate-mapping", merge.source, merge.entry, merge.line, message)
+        )
     if models:
         orgs = {**result.provider_orgs, **(provider_orgs or {})}
         findings.extend(_redundant_single_models(mappings, models, orgs))
@@ -275,13 +273,6 @@ def _mapping_findings(mapping: Mapping, vocabulary: dict[str, str]) -> list[Find
         message = f"{mapping.describe()} is in the error state: routable by nobody"
         findings.append(Finding.at("error-status", mapping, message))
 
-    for tag, count in Counter(mapping.tags).items():
-        if count > 1:
-            message = (
-                f"tag {tag!r} is listed {count} times; each copy counts toward "
-                "the filter's specificity"
-            )
-            findings.append(Finding.at("duplicate-tag", mapping, message))
     for tag in dict.fromkeys(mapping.tags):
         findings.extend(_tag_findings(mapping, tag, vocabulary))
     return findings
