@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping as AnyMapping
+from collections.abc import Iterable
+from collections.abc import Mapping as AnyMapping
 from pathlib import Path
 from typing import Any, Final
 
 from resolver.errors import NoRouteError
 from resolver.explain import Explanation, explain
+from resolver.index import MISSING as _MISSING
 from resolver.index import MappingIndex
 from resolver.loading import LoadResult, MappingLoader
 from resolver.mapping import Mapping
@@ -30,7 +32,7 @@ class Resolver:
     raises instead).
     """
 
-    __slots__ = ("_index", "problems", "provider_orgs")
+    __slots__ = ("_index", "_memo", "problems", "provider_orgs")
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class Resolver:
     ) -> None:
         self.provider_orgs = ProviderOrgs(provider_orgs)
         self._index = MappingIndex(tuple(mappings), self.provider_orgs)
+        self._memo = self._index.memo
         self.problems = tuple(problems)
 
     @classmethod
@@ -111,7 +114,12 @@ class Resolver:
 
         The fast path: no exception and no explanation on a miss.
         """
-        return self._index.find(model, caller, task, provider)
+        # The memo is probed here rather than through MappingIndex.find: one
+        # Python call less on the path most lookups take.
+        route = self._memo.get((model, caller, task, provider), _MISSING)
+        if route is _MISSING:
+            return self._index.select(model, caller, task, provider)
+        return route  # type: ignore[return-value]
 
     def resolve(
         self,
@@ -125,11 +133,13 @@ class Resolver:
         :raises NoRouteError: when no visible mapping fits; it carries every
             candidate and the reason it was passed over.
         """
-        route = self._index.find(model, caller, task, provider)
+        route = self._memo.get((model, caller, task, provider), _MISSING)
+        if route is _MISSING:
+            route = self._index.select(model, caller, task, provider)
         if route is None:
             explanation = explain(self._index, model, caller, task, provider)
             raise NoRouteError(model, explanation.candidates, explanation.summary())
-        return route
+        return route  # type: ignore[return-value]
 
     def explain(
         self,
@@ -140,4 +150,3 @@ class Resolver:
     ) -> Explanation:
         """Every mapping near ``model`` with the reason it was taken or not."""
         return explain(self._index, model, caller, task, provider)
-

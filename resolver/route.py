@@ -14,7 +14,11 @@ __all__ = ["Route", "Visibility"]
 # the error state, which nobody is routed to.
 Visibility = Literal["public", "org", "none"]
 
-_VISIBILITY: dict[Status, Visibility] = {"live": "public", "staging": "org", "error": "none"}
+_VISIBILITY: dict[Status, Visibility] = {
+    "live": "public",
+    "staging": "org",
+    "error": "none",
+}
 
 
 @dataclass(frozen=True, slots=True)
