@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from resolver.index import MappingIndex, PrecedenceKey
+from resolver.index import MappingIndex
 from resolver.mapping import Mapping
 from resolver.model import Caller, Model
 from resolver.route import Route
@@ -49,6 +49,9 @@ Reason = Literal[
     "status-error",
     "hidden",
 ]
+
+# (provider rank, kind, task fit, -number of required tags, load order).
+PrecedenceKey = tuple[int, int, int, int, int]
 
 ADAPTER_TAG_PREFIX: Final = "base_model:adapter:"
 _PRECEDENCE_RULES: Final = (

@@ -15,33 +15,39 @@ ever seeing half of one rule set and half of another.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Final
 
 from resolver.mapping import CONVERSATIONAL, CONVERSATIONAL_PIPELINE_TAGS, Mapping
 from resolver.model import Caller, Model
 from resolver.orgs import ProviderOrgs
-from resolver.route import Route
+from resolver.route import STATIC_BITS, Route
 from resolver.rules import (
     KIND_SINGLE_MODEL,
     KIND_TAG_FILTER,
     TASK_CONVERSATIONAL,
     TASK_EXACT,
-    normalise_tag,
+    near_forms,
 )
 
-__all__ = ["MISSING", "MappingIndex", "PrecedenceKey"]
-
-PrecedenceKey = tuple[int, int, int, int, int]
+__all__ = ["MISSING", "MappingIndex"]
 
 # Memoised answers per index. A plain dict is the cheapest structure to probe;
 # when it fills up it is emptied rather than evicted entry by entry, which
 # costs one slow lookup per live key afterwards and keeps the hit path free of
 # any bookkeeping.
 MEMO_LIMIT: Final = 1 << 16
+# A tag form shared by more filters than this does not make a filter "near" a
+# model on its own; see MappingIndex.near.
+NEAR_LIMIT: Final = 100
 # What a memo probe returns for a lookup never made (None is an answer).
 MISSING: Final = object()
 BASE_MODEL_PREFIX: Final = "base_model:"
+# The smallest key a tag filter can have (provider rank 0, exact task), and a
+# key larger than any real one.
+_FIRST_FILTER_KEY: Final = ((0 * 2 + KIND_TAG_FILTER) * 2 + TASK_EXACT) << STATIC_BITS
+_NO_KEY: Final = 1 << 80
 
 
 def _fold(model_id: str) -> str:
@@ -82,7 +88,13 @@ class MappingIndex:
     )
 
     def __init__(self, mappings: Sequence[Mapping], orgs: ProviderOrgs) -> None:
-        self.mappings = tuple(mappings)
+        # Load order is the last tie-breaker and the identity of a mapping in
+        # explanations, so it must be each mapping's position, whatever the
+        # caller's Mapping objects say (two loads combined both start at 0).
+        self.mappings = tuple(
+            m if m.order == i else replace(m, order=i) for i, m in enumerate(mappings)
+        )
+        mappings = self.mappings
         self.routes = tuple(
             Route.for_mapping(m, orgs.org_of(m.provider)) for m in mappings
         )
@@ -104,7 +116,10 @@ class MappingIndex:
             by_key[min(route.tags, key=lambda tag: _key_rank(tag, frequency))].append(
                 route
             )
-        self._by_key = {key: tuple(routes) for key, routes in by_key.items()}
+        self._by_key = {
+            key: tuple(sorted(routes, key=lambda route: route.precedence))
+            for key, routes in by_key.items()
+        }
         # A model's tags are intersected with this set in C in one call; at 30
         # tags that measured about half the time of probing the dict per tag
         # in a Python loop.
@@ -131,25 +146,15 @@ class MappingIndex:
             return self.select(model, caller, task, provider)
         return route  # type: ignore[return-value]
 
-    def select(
+    def select(  # noqa: PLR0915 - the rules are inlined, see below
         self, model: Model, caller: Caller, task: str | None, provider: str | None
     ) -> Route | None:
         """Find the route without consulting the memo, and memoise it."""
-        found = self._select(model, caller, task, provider)
-        memo = self.memo
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[(model, caller, task, provider)] = found
-        return found
-
-    def _select(  # noqa: PLR0915 - the rules are inlined, see below
-        self, model: Model, caller: Caller, task: str | None, provider: str | None
-    ) -> Route | None:
         # The rules of resolver.rules (task_rank, is_visible, provider_rank)
         # are inlined below: as function calls they were about 60% of a first
         # lookup (1,540 ns against 610 ns for a LoRA model at 100 rules). The
         # property tests hold this copy to the brute-force resolver, which
-        # calls those functions.
+        # shares none of it.
         _, model_tags, pipeline_tag, _, folded_id = model
         preferences = caller[1]
 
@@ -163,14 +168,16 @@ class MappingIndex:
             exact, any_task = pipeline_tag, pipeline_tag is None
             chat = pipeline_tag in CONVERSATIONAL_PIPELINE_TAGS
 
+        # Keys are route.precedence with (provider rank, kind, task fit)
+        # above STATIC_BITS; see resolver.route. Smaller wins.
         best: Route | None = None
-        best_key: PrecedenceKey | None = None
+        best_key = _NO_KEY
         for route in self.single_model.get(folded_id, ()):
             route_task = route.task
             if any_task or route_task == exact:
-                task_fit = TASK_EXACT
+                fit = TASK_EXACT
             elif chat and route_task == CONVERSATIONAL:
-                task_fit = TASK_CONVERSATIONAL
+                fit = TASK_CONVERSATIONAL
             else:
                 continue
             name = route.provider
@@ -186,49 +193,66 @@ class MappingIndex:
                 rank = (
                     preferences.index(name) if name in preferences else len(preferences)
                 )
-            # Routes are in load order, so the first one on the best provider
-            # rank with an exact task beats every later mapping of any kind.
-            if rank == 0 and task_fit == TASK_EXACT:
-                return route
-            key = (rank, KIND_SINGLE_MODEL, task_fit, 0, route.order)
-            if best_key is None or key < best_key:
+            if rank == 0 and fit == TASK_EXACT:
+                # Single-model routes are in load order: the first at the best
+                # provider rank with an exact task beats every later mapping.
+                best, best_key = route, route.precedence
+                break
+            key = (((rank * 2 + KIND_SINGLE_MODEL) * 2 + fit) << STATIC_BITS) | (
+                route.precedence
+            )
+            if key < best_key:
                 best, best_key = route, key
 
-        # A single-model match at the best provider rank cannot be beaten: at
-        # equal rank, single-model mappings precede every tag filter.
-        if best_key is not None and best_key[0] == 0:
-            return best
+        # Below _FIRST_FILTER_KEY means a single-model match at the best
+        # provider rank, which no tag filter can beat: at equal rank,
+        # single-model mappings precede every tag filter.
+        if best_key >= _FIRST_FILTER_KEY:
+            by_key = self._by_key
+            for tag in self._filter_keys.intersection(model_tags):
+                # Buckets are sorted by route.precedence, and no filter can
+                # key lower than _FIRST_FILTER_KEY plus its precedence: once
+                # that bound reaches the best key, the rest of the bucket
+                # cannot win. Generic filters ([lora, style]) that match many
+                # models are cut short here.
+                for route in by_key[tag]:
+                    precedence = route.precedence
+                    if _FIRST_FILTER_KEY | precedence >= best_key:
+                        break
+                    name = route.provider
+                    if provider is not None and name != provider:
+                        continue
+                    if not model_tags.issuperset(route.tags):
+                        continue
+                    route_task = route.task
+                    if any_task or route_task == exact:
+                        fit = TASK_EXACT
+                    elif chat and route_task == CONVERSATIONAL:
+                        fit = TASK_CONVERSATIONAL
+                    else:
+                        continue
+                    status = route.status
+                    if status != "live" and (
+                        status != "staging" or not caller.is_member(route.provider_org)
+                    ):
+                        continue
+                    rank = 0
+                    if preferences:
+                        rank = (
+                            preferences.index(name)
+                            if name in preferences
+                            else len(preferences)
+                        )
+                    key = (
+                        ((rank * 2 + KIND_TAG_FILTER) * 2 + fit) << STATIC_BITS
+                    ) | precedence
+                    if key < best_key:
+                        best, best_key = route, key
 
-        by_key = self._by_key
-        for tag in self._filter_keys.intersection(model_tags):
-            for route in by_key[tag]:
-                name = route.provider
-                if provider is not None and name != provider:
-                    continue
-                if not model_tags.issuperset(route.tags):
-                    continue
-                route_task = route.task
-                if any_task or route_task == exact:
-                    task_fit = TASK_EXACT
-                elif chat and route_task == CONVERSATIONAL:
-                    task_fit = TASK_CONVERSATIONAL
-                else:
-                    continue
-                status = route.status
-                if status != "live" and (
-                    status != "staging" or not caller.is_member(route.provider_org)
-                ):
-                    continue
-                rank = 0
-                if preferences:
-                    rank = (
-                        preferences.index(name)
-                        if name in preferences
-                        else len(preferences)
-                    )
-                key = (rank, KIND_TAG_FILTER, task_fit, -len(route.tags), route.order)
-                if best_key is None or key < best_key:
-                    best, best_key = route, key
+        memo = self.memo
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[(model, caller, task, provider)] = best
         return best
 
     # -- candidates for explanations ----------------------------------------
@@ -237,30 +261,32 @@ class MappingIndex:
         """Every mapping that came close to ``model``, in load order.
 
         That is each single-model mapping of its id (any case), and each tag
-        filter sharing at least one tag with it, exactly or up to case and
-        surrounding spaces. This path is for diagnostics, not lookups: its
-        cost grows with the number of filters sharing the model's tags.
+        filter sharing a tag with it, compared by :func:`resolver.rules.near_forms`
+        (case and surrounding spaces aside, and a ``base_model:`` tag's base
+        whatever its relation). A form shared by more than ``NEAR_LIMIT``
+        filters (``lora``, in a large rule set) does not count: a filter
+        sharing only that with the model is not close, and listing every one
+        would make a miss cost as much as a linear scan.
         """
         single = self.single_model.get(model.folded_id, ())
         found: dict[int, Route] = {r.order: r for r in single}
-        normalised = self._normalised_index()
-        for tag in {normalise_tag(tag) for tag in model.tags}:
-            for route in normalised.get(tag, ()):
-                found[route.order] = route
+        by_form = self._near_index()
+        forms = {form for tag in model.tags for form in near_forms(tag)}
+        for form in forms:
+            routes = by_form.get(form, ())
+            if len(routes) <= NEAR_LIMIT:
+                for route in routes:
+                    found[route.order] = route
         return [found[order] for order in sorted(found)]
 
-    def _normalised_index(self) -> dict[str, tuple[Route, ...]]:
+    def _near_index(self) -> dict[str, tuple[Route, ...]]:
         # Built on first use: only explanations need it. Two threads racing
         # here both build the same dict and one assignment wins; no lock.
         if self._normalised is None:
             table: defaultdict[str, list[Route]] = defaultdict(list)
             for routes in self._by_key.values():
                 for route in routes:
-                    for tag in {normalise_tag(tag) for tag in route.tags}:
-                        table[tag].append(route)
+                    for form in {f for tag in route.tags for f in near_forms(tag)}:
+                        table[form].append(route)
             self._normalised = {key: tuple(routes) for key, routes in table.items()}
         return self._normalised
-
-
-def build_index(mappings: Iterable[Mapping], orgs: ProviderOrgs) -> MappingIndex:
-    return MappingIndex(tuple(mappings), orgs)

@@ -42,7 +42,7 @@ class Model(tuple[str, frozenset[str], str | None, frozenset[str] | None, str]):
 
     def __new__(
         cls,
-        id: str,  # noqa: A002 - the Hub's own name for it
+        id: str,
         tags: Iterable[str] = (),
         pipeline_tag: str | None = None,
         siblings: Iterable[str] | None = None,

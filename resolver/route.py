@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
 
 from resolver.mapping import Kind, Mapping, Status
 
-__all__ = ["Route", "Visibility"]
+__all__ = ["STATIC_BITS", "Route", "Visibility", "static_precedence"]
 
 # "public": a live mapping, visible to everyone. "org": a staging mapping,
 # shown only to members of the provider's organisation. "none": a mapping in
 # the error state, which nobody is routed to.
 Visibility = Literal["public", "org", "none"]
+
+# Precedence keys are packed into integers, compared in one step on the
+# lookup path: bits 48 and up hold (provider rank, kind, task fit), bits 32-47
+# the number of required tags (inverted, so more tags sort first), bits 0-31
+# the load order.
+MAX_TAGS: Final = 1 << 16
+MAX_ORDER: Final = 1 << 32
+STATIC_BITS: Final = 48
+
+
+def static_precedence(tag_count: int, order: int) -> int:
+    """The lookup-independent part of a precedence key; see ``STATIC_BITS``."""
+    if not (0 <= tag_count < MAX_TAGS and 0 <= order < MAX_ORDER):
+        raise ValueError(f"rule set too large to rank: {tag_count} tags, order {order}")
+    return ((MAX_TAGS - 1 - tag_count) << 32) | order
+
 
 _VISIBILITY: dict[Status, Visibility] = {
     "live": "public",
@@ -28,8 +44,10 @@ class Route:
     One route is built per mapping when the mapping is loaded and handed out
     as is by every lookup that selects that mapping, so a lookup allocates
     nothing. ``hf_model`` is the mapping's own spelling of the model id (the
-    match is case-insensitive); ``tags`` are a tag filter's required tags, and ``order`` the mapping's
-    position in load order.
+    match is case-insensitive); ``tags`` are a tag filter's required tags, and
+    ``order`` the mapping's position in load order. ``precedence`` packs the
+    part of the precedence key that does not depend on the lookup (more
+    required tags first, then load order) into one integer, smaller first.
     """
 
     provider: str
@@ -45,6 +63,7 @@ class Route:
     tags: tuple[str, ...]
     order: int
     mapping: Mapping
+    precedence: int = field(repr=False, compare=False)
 
     @classmethod
     def for_mapping(cls, mapping: Mapping, provider_org: str) -> Route:
@@ -62,6 +81,7 @@ class Route:
             tags=mapping.tags,
             order=mapping.order,
             mapping=mapping,
+            precedence=static_precedence(len(mapping.tags), mapping.order),
         )
 
     @property

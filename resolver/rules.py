@@ -19,6 +19,7 @@ __all__ = [
     "TASK_CONVERSATIONAL",
     "TASK_EXACT",
     "is_visible",
+    "near_forms",
     "normalise_tag",
     "provider_rank",
     "task_rank",
@@ -71,3 +72,18 @@ def provider_rank(provider: str, preferences: tuple[str, ...]) -> int:
 def normalise_tag(tag: str) -> str:
     """The form in which two tags "differ only by case or spaces" are equal."""
     return tag.strip().casefold()
+
+
+def near_forms(tag: str) -> tuple[str, ...]:
+    """The forms under which a tag makes a filter "near" a model.
+
+    Its normalised form; and for ``base_model:<relation>:<id>``, the base id
+    whatever the relation, so that a LoRA filter on
+    ``base_model:adapter:X`` is near a repository tagged
+    ``base_model:finetune:X``, the commonest near miss.
+    """
+    normal = normalise_tag(tag)
+    parts = normal.split(":", 2)
+    if len(parts) == 3 and parts[0] == "base_model":
+        return normal, f"base_model:*:{parts[2]}"
+    return (normal,)

@@ -32,8 +32,22 @@ TAGS = [
     "LoRA",
     " lora",
     "base_model:adapter:black-forest-labs/FLUX.1-dev",
+    "base_model:finetune:black-forest-labs/flux.1-dev",
     "style",
 ]
+# Mirrors resolver.index.NEAR_LIMIT: a tag form shared by more filters than
+# this does not make a filter near a model.
+NEAR_LIMIT = 100
+
+
+def forms(tag: str) -> set[str]:
+    """A tag's normalised form, plus its base model whatever the relation."""
+    normal = tag.strip().casefold()
+    if normal.startswith("base_model:") and normal.count(":") >= 2:
+        return {normal, "base_model:*:" + normal.split(":", 2)[2]}
+    return {normal}
+
+
 STATUSES = ["live", "staging", "error", None]
 
 
@@ -79,15 +93,23 @@ def brute_force(
 ) -> tuple[Mapping | None, dict[int, str]]:
     """The selected mapping, and a reason for every mapping near the model."""
     member_of = {org.casefold() for org in caller.orgs}
+    normal_model_tags = {tag.strip().casefold() for tag in model.tags}
+    model_forms = {form for tag in model.tags for form in forms(tag)}
+    sharing: dict[str, int] = {}
+    for mapping in mappings:
+        if mapping.hf_model is None:
+            for form in {f for tag in mapping.tags for f in forms(tag)}:
+                sharing[form] = sharing.get(form, 0) + 1
     reasons: dict[int, str] = {}
     ranked = []
     for position, mapping in enumerate(mappings):
-        normal_model_tags = {tag.strip().casefold() for tag in model.tags}
         if mapping.hf_model is not None:
             near = mapping.hf_model.casefold() == model.id.casefold()
         else:
             near = any(
-                tag.strip().casefold() in normal_model_tags for tag in mapping.tags
+                form in model_forms and sharing[form] <= NEAR_LIMIT
+                for tag in mapping.tags
+                for form in forms(tag)
             )
         if not near:
             continue

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from resolver import PUBLIC, Caller, Model, NoRouteError, Resolver
+from resolver.index import NEAR_LIMIT
 
 FLUX = "black-forest-labs/FLUX.1-dev"
 FLUX_LORA_TAGS = ["lora", f"base_model:adapter:{FLUX}"]
@@ -286,3 +287,40 @@ class TestNoRoute:
         assert resolver.find(LORA, Caller(orgs={"fal"})) is not None
         assert resolver.find(LORA, PUBLIC) is None
         assert resolver.find(LORA, Caller(orgs={"fal"})) is not None
+
+
+class TestExplanationScope:
+    def test_a_tag_shared_by_too_many_filters_does_not_make_them_near(self) -> None:
+        many = [
+            tag_filter(
+                "fal-ai", f"m{n}", tags=["lora", f"base_model:adapter:org/base-{n}"]
+            )
+            for n in range(NEAR_LIMIT + 1)
+        ]
+        model = Model("acme/x", tags=["lora", "base_model:adapter:org/other"])
+        explanation = Resolver.from_mappings(many).explain(model)
+        assert explanation.route is None
+        assert explanation.candidates == ()
+
+    def test_base_model_under_another_relation_is_near(self) -> None:
+        many = [
+            tag_filter(
+                "fal-ai", f"m{n}", tags=["lora", f"base_model:adapter:org/base-{n}"]
+            )
+            for n in range(NEAR_LIMIT + 1)
+        ]
+        model = Model("acme/x", tags=["lora", "base_model:finetune:org/base-7"])
+        (candidate,) = Resolver.from_mappings(many).explain(model).candidates
+        assert candidate.route.provider_model == "m7"
+        assert candidate.reason == "missing-tag"
+        assert "'base_model:finetune:org/base-7'" in candidate.detail
+
+
+class TestLoadOrder:
+    def test_mappings_of_two_loads_are_renumbered(self) -> None:
+        first = Resolver.from_mappings([tag_filter("fal-ai", "a")])
+        second = Resolver.from_mappings([tag_filter("replicate", "b")])
+        combined = Resolver(first.mappings + second.mappings)
+        assert [m.order for m in combined.mappings] == [0, 1]
+        assert combined.resolve(LORA).provider_model == "a"
+        assert len(combined.explain(LORA).candidates) == 2
