@@ -20,6 +20,7 @@ __all__ = [
     "AmbiguousWeightsError",
     "HubRequestError",
     "HubUnavailableError",
+    "InvalidArgumentError",
     "MappingError",
     "MappingProblem",
     "ModelFileError",
@@ -31,6 +32,11 @@ __all__ = [
 
 class ResolverError(Exception):
     """Base class of every error raised by this library."""
+
+
+class InvalidArgumentError(ResolverError, TypeError):
+    """A value of the wrong type was handed to the library from code, such as
+    a bare string where a collection of tags belongs."""
 
 
 @dataclass(frozen=True, slots=True)

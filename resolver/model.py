@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from resolver.errors import InvalidArgumentError
+
 __all__ = ["Caller", "Model"]
 
 
@@ -21,11 +23,13 @@ def _string_set(values: Iterable[str] | None, what: str) -> frozenset[str]:
     if values is None:
         return frozenset()
     if isinstance(values, str):
-        raise TypeError(f"{what} must be a collection of strings, not {values!r}")
+        raise InvalidArgumentError(
+            f"{what} must be a collection of strings, not {values!r}"
+        )
     result = frozenset(values)
     for value in result:
         if not isinstance(value, str):
-            raise TypeError(f"{what} must hold strings, got {value!r}")
+            raise InvalidArgumentError(f"{what} must hold strings, got {value!r}")
     return result
 
 
@@ -48,7 +52,13 @@ class Model(tuple[str, frozenset[str], str | None, frozenset[str] | None, str]):
         siblings: Iterable[str] | None = None,
     ) -> Model:
         if not isinstance(id, str) or not id:
-            raise TypeError(f"model id must be a non-empty string, not {id!r}")
+            raise InvalidArgumentError(
+                f"model id must be a non-empty string, not {id!r}"
+            )
+        if pipeline_tag is not None and not isinstance(pipeline_tag, str):
+            raise InvalidArgumentError(
+                f"pipeline_tag must be a string or None, not {pipeline_tag!r}"
+            )
         files = None if siblings is None else _string_set(siblings, "siblings")
         fields = (id, _string_set(tags, "tags"), pipeline_tag, files, id.casefold())
         return tuple.__new__(cls, fields)
@@ -97,9 +107,16 @@ class Caller(tuple[frozenset[str], tuple[str, ...], frozenset[str]]):
     ) -> Caller:
         names = _string_set(orgs, "orgs")
         if isinstance(providers, str):
-            raise TypeError(f"providers must be a sequence of names, not {providers!r}")
+            raise InvalidArgumentError(
+                f"providers must be a sequence of names, not {providers!r}"
+            )
         # dict.fromkeys keeps the first position of a provider listed twice.
         order = tuple(dict.fromkeys(providers or ()))
+        for name in order:
+            if not isinstance(name, str):
+                raise InvalidArgumentError(
+                    f"providers must hold provider names, got {name!r}"
+                )
         folded = frozenset(name.casefold() for name in names)
         return tuple.__new__(cls, (names, order, folded))
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from resolver.errors import InvalidArgumentError
+
 __all__ = ["DEFAULT_PROVIDER_ORGS", "ProviderOrgs"]
 
 DEFAULT_PROVIDER_ORGS: Mapping[str, str] = MappingProxyType(
@@ -52,8 +54,13 @@ class ProviderOrgs:
     def __init__(self, *overrides: Mapping[str, str] | None) -> None:
         table = dict(DEFAULT_PROVIDER_ORGS)
         for layer in overrides:
-            if layer:
-                table.update(layer)
+            for provider, org in (layer or {}).items():
+                if not (isinstance(provider, str) and isinstance(org, str) and org):
+                    raise InvalidArgumentError(
+                        "provider_orgs must map provider names to organisation "
+                        f"names, got {provider!r}: {org!r}"
+                    )
+                table[provider] = org
         self._table = table
 
     def org_of(self, provider: str) -> str:

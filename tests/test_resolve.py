@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from resolver import PUBLIC, Caller, Model, NoRouteError, Resolver
+from resolver import PUBLIC, Caller, InvalidArgumentError, Model, NoRouteError, Resolver
 from resolver.index import NEAR_LIMIT
 
 FLUX = "black-forest-labs/FLUX.1-dev"
@@ -324,3 +324,23 @@ class TestLoadOrder:
         assert [m.order for m in combined.mappings] == [0, 1]
         assert combined.resolve(LORA).provider_model == "a"
         assert len(combined.explain(LORA).candidates) == 2
+
+
+class TestArguments:
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: Model("a/b", tags="lora"),
+            lambda: Model("", tags=[]),
+            lambda: Model("a/b", tags=[1]),
+            lambda: Model("a/b", pipeline_tag=["x"]),
+            lambda: Caller(orgs="fal"),
+            lambda: Caller(providers=[None]),
+            lambda: Resolver([], provider_orgs={"fal-ai": 5}),
+        ],
+    )
+    def test_wrong_types_are_the_librarys_own_type_error(self, make: Any) -> None:
+        with pytest.raises(InvalidArgumentError):
+            make()
+        with pytest.raises(TypeError):
+            make()
