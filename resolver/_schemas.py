@@ -19,6 +19,7 @@ __all__ = [
     "HubValueSchema",
     "ListEntrySchema",
     "RegistrationSchema",
+    "check_name",
     "check_repo_id",
     "check_text",
     "field_path",
@@ -61,7 +62,19 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
+def check_name(value: str) -> str:
+    """Like :func:`check_text`, and no surrounding spaces: a provider or task
+    name with them could never equal the name a caller asks for."""
+    check_text(value)
+    if value != value.strip():
+        raise ValueError(f"must not have surrounding spaces (got {value!r})")
+    return value
+
+
 Text = Annotated[str, AfterValidator(check_text)]
+Name = Annotated[str, AfterValidator(check_name)]
+# Tags are kept as the Hub has them, surrounding spaces included: the Hub
+# compares them exactly, and lint warns about the spaces.
 Tag = Annotated[str, AfterValidator(check_text)]
 RepoId = Annotated[str, AfterValidator(check_repo_id)]
 Status = Literal["live", "staging", "error"]
@@ -78,9 +91,9 @@ class _Schema(BaseModel):
 class RegistrationSchema(_Schema):
     """A body POSTed to ``/api/partners/{provider}/models``, provider added."""
 
-    provider: Text
+    provider: Name
     type: MappingType | None = None
-    task: Text
+    task: Name
     hf_model: RepoId | None = Field(None, alias="hfModel")
     tags: list[Tag] | None = None
     provider_model: Text = Field(alias="providerModel")
@@ -92,9 +105,9 @@ class RegistrationSchema(_Schema):
 class ListEntrySchema(_Schema):
     """One entry of the list form of a model's ``inferenceProviderMapping``."""
 
-    provider: Text
+    provider: Name
     type: MappingType | None = None
-    task: Text
+    task: Name
     hf_model: RepoId | None = Field(None, alias="hfModelId")
     tags: list[Tag] | None = None
     provider_model: Text = Field(alias="providerId")
@@ -112,7 +125,7 @@ class HubValueSchema(_Schema):
     """
 
     type: MappingType | None = None
-    task: Text | None = None
+    task: Name | None = None
     tags: list[Tag] | None = None
     provider_model: Text = Field(alias="providerId")
     status: Status | None = None

@@ -45,21 +45,25 @@ class MappingProblem:
 
     ``source`` names where the entry came from (a file path, or a label given
     by the caller), ``entry`` is its 0-based position among that source's
-    entries, ``line`` its 1-based line in a JSON Lines file, and ``field`` the
+    entries (``None`` when the problem is with the source as a whole),
+    ``line`` its 1-based line in the file where known, and ``field`` the
     dotted path of the offending field inside the entry (``""`` for the entry
     as a whole).
     """
 
     source: str
-    entry: int
+    entry: int | None
     field: str
     message: str
     line: int | None = None
 
     @property
     def location(self) -> str:
-        where = f"line {self.line}" if self.line is not None else f"entry {self.entry}"
-        return f"{self.source}: {where}"
+        if self.line is not None:
+            return f"{self.source}: line {self.line}"
+        if self.entry is not None:
+            return f"{self.source}: entry {self.entry}"
+        return self.source
 
     def __str__(self) -> str:
         field = f": field {self.field!r}" if self.field else ""

@@ -32,6 +32,7 @@ from resolver._schemas import (
     HubValueSchema,
     ListEntrySchema,
     RegistrationSchema,
+    check_name,
     check_repo_id,
     check_text,
     field_path,
@@ -56,13 +57,12 @@ class Merge:
 
     kept: Mapping
     source: str
-    entry: int
+    entry: int | None
     line: int | None
 
     @property
     def location(self) -> str:
-        where = f"line {self.line}" if self.line is not None else f"entry {self.entry}"
-        return f"{self.source}: {where}"
+        return MappingProblem(self.source, self.entry, "", "", self.line).location
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class LoadResult:
 @dataclass(frozen=True, slots=True)
 class _Where:
     source: str
-    entry: int
+    entry: int | None
     line: int | None
     prefix: str = ""
 
@@ -114,12 +114,15 @@ def _validate(schema: type[_S], data: Any, where: _Where) -> _S | list[MappingPr
         return problems
 
 
-def _text_problem(value: Any, where: _Where, field: str) -> MappingProblem | None:
-    """Check a name that comes from a key around a value, not from a schema."""
+def _text_problem(
+    value: Any, where: _Where, field: str, *, name: bool = False
+) -> MappingProblem | None:
+    """Check text that comes from a key around a value, not from a schema;
+    ``name`` for provider and task names, which take no surrounding spaces."""
     if not isinstance(value, str):
         return where.problem(field, f"must be a string (got {short_repr(value)})")
     try:
-        check_text(value)
+        (check_name if name else check_text)(value)
     except ValueError as error:
         return where.problem(field, f"{error} (got {short_repr(value)})")
     return None
@@ -169,7 +172,7 @@ class MappingLoader:
                 return
             document = parse_json(text)
         except JsonFileError as problem:
-            where = _Where(source, 0, problem.line)
+            where = _Where(source, None, problem.line)
             self._problems.append(where.problem("", problem.message))
             return
         self.add_document(document, source=source, listing_provider=listing_provider)
@@ -183,7 +186,7 @@ class MappingLoader:
         elif isinstance(document, dict) and "mappings" in document:
             self._add_rules_object(document, source)
         elif isinstance(document, dict) and "inferenceProviderMapping" in document:
-            self._add_entry(document, _Where(source, 0, None))
+            self._add_entry(document, _Where(source, None, None))
         elif isinstance(document, dict) and listing_provider is not None:
             self.add_partner_listing(listing_provider, document, source=source)
         else:
@@ -191,7 +194,7 @@ class MappingLoader:
                 "expected a list of mappings, an object with 'mappings', a model "
                 "info response, or a partner listing with its provider named"
             )
-            self._problems.append(MappingProblem(source, 0, "", message))
+            self._problems.append(MappingProblem(source, None, "", message))
 
     def add_entries(self, entries: Iterable[Any], *, source: str = "<memory>") -> None:
         """Add registration bodies, list entries, model info responses, or
@@ -227,8 +230,8 @@ class MappingLoader:
         A key is a Hub model id, or ``tag-filter=`` followed by the filter's
         tags joined by commas.
         """
-        top = _Where(source, 0, None)
-        problem = _text_problem(provider, top, "") or (
+        top = _Where(source, None, None)
+        problem = _text_problem(provider, top, "", name=True) or (
             None if isinstance(body, dict) else top.problem("", "must be an object")
         )
         if problem is not None:
@@ -239,7 +242,7 @@ class MappingLoader:
         position = 0
         for task, group in body.items():
             where = _Where(source, position, None)
-            problem = _text_problem(task, where, "") or (
+            problem = _text_problem(task, where, "", name=True) or (
                 None
                 if isinstance(group, dict)
                 else where.problem(str(task), "must be an object")
@@ -296,11 +299,11 @@ class MappingLoader:
             # The file as a whole is wrong: apply nothing of it, its
             # providerOrgs table included.
             self._problems.append(
-                MappingProblem(source, 0, "mappings", "must be a list of mappings")
+                MappingProblem(source, None, "mappings", "must be a list of mappings")
             )
             return
         if "providerOrgs" in document:
-            self._add_orgs_table(document["providerOrgs"], _Where(source, 0, None))
+            self._add_orgs_table(document["providerOrgs"], _Where(source, None, None))
         self.add_entries(entries, source=source)
 
     def _add_orgs_table(self, table: Any, where: _Where) -> None:
@@ -427,7 +430,7 @@ class MappingLoader:
             self._problems.append(where.problem("", "must be an object or a list"))
             return
         for provider, data in body.items():
-            problem = _text_problem(provider, where, "")
+            problem = _text_problem(provider, where, "", name=True)
             if problem is not None:
                 self._problems.append(
                     replace(problem, message=f"provider key {problem.message}")
@@ -626,7 +629,8 @@ def _listed_kind(hf_model: str | None, tags: Sequence[str] | None) -> Kind:
 def _mapping_problems(mapping: Mapping, where: _Where) -> Iterator[MappingProblem]:
     """Check a :class:`Mapping` built in code, which no schema has seen."""
     for field in ("provider", "task", "provider_model"):
-        problem = _text_problem(getattr(mapping, field), where, field)
+        is_name = field != "provider_model"
+        problem = _text_problem(getattr(mapping, field), where, field, name=is_name)
         if problem is not None:
             yield problem
     if mapping.status not in _STATUSES:

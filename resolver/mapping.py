@@ -52,7 +52,7 @@ class Mapping:
     adapter_type: str | None = None
     adapter_weights_path: str | None = None
     source: str = "<memory>"
-    entry: int = 0
+    entry: int | None = 0
     line: int | None = None
     order: int = 0
 
@@ -62,8 +62,11 @@ class Mapping:
 
     @property
     def location(self) -> str:
-        where = f"line {self.line}" if self.line is not None else f"entry {self.entry}"
-        return f"{self.source}: {where}"
+        if self.line is not None:
+            return f"{self.source}: line {self.line}"
+        if self.entry is not None:
+            return f"{self.source}: entry {self.entry}"
+        return self.source
 
     def describe(self) -> str:
         """A short human description: what it maps, for which task, to what."""

@@ -248,6 +248,11 @@ class TestBadInput:
         assert "nested too deeply" in result.stderr
         assert "Traceback" not in result.stderr
 
+    def test_unknown_provider_is_bad_input(self, rules: Path) -> None:
+        result = run("route", "acme/x", "--rules", rules, "--provider", "nosuch")
+        assert result.returncode == 2
+        assert "nosuch" in result.stderr
+
     def test_usage_error_exits_2(self) -> None:
         assert run("route").returncode == 2
 

@@ -142,7 +142,7 @@ def test_real_data(data_dir: Path) -> None:
         for c in result.mappings
         if c.mapping.is_tag_filter
     }
-    # SOURCES.md: three models carry lora and the FLUX.1-dev adapter tag and
+    # In hub_models.jsonl three models carry lora and the FLUX.1-dev adapter tag and
     # reach Replicate's live filter (openfree's also has single-model mappings,
     # none of them Replicate's); no model of the file carries "flux" in lower case.
     assert by_tags[("lora", FLUX)] == (3, 3)

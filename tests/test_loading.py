@@ -224,6 +224,8 @@ class TestRefused:
             (registration(task=5), "task"),
             (registration(provider=""), "provider"),
             (registration(type="multi-model"), "type"),
+            (registration(provider=" fal-ai"), "provider"),
+            (registration(task="text-to-image "), "task"),
         ],
     )
     def test_refused_entry_names_field(self, entry: dict[str, Any], field: str) -> None:

@@ -77,12 +77,14 @@ class TestProviderMappingsFile:
         result = load_files([path], lenient=True)
         by_line = {p.line: p for p in result.problems}
 
-        # The documentation's partner listing names no provider (SOURCES.md).
+        # The register-as-a-provider documentation's partner listing, copied
+        # into the data file, names no provider.
         no_provider = {n for n, e in enumerate(raw, 1) if "provider" not in e}
         assert len(no_provider) == 6
         assert {n for n, p in by_line.items() if p.field == "provider"} == no_provider
 
-        # Replicate's registration payloads leave out the task (SOURCES.md).
+        # Replicate's registration payloads leave out the task; its sync job
+        # fills it in from the model's pipeline tag.
         no_task = {
             n for n, e in enumerate(raw, 1) if "provider" in e and "task" not in e
         }

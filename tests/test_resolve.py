@@ -332,11 +332,12 @@ class TestArguments:
         [
             lambda: Model("a/b", tags="lora"),
             lambda: Model("", tags=[]),
-            lambda: Model("a/b", tags=[1]),
-            lambda: Model("a/b", pipeline_tag=["x"]),
+            # Deliberately ill-typed: what untyped callers may pass.
+            lambda: Model("a/b", tags=[1]),  # type: ignore[list-item]
+            lambda: Model("a/b", pipeline_tag=["x"]),  # type: ignore[arg-type]
             lambda: Caller(orgs="fal"),
-            lambda: Caller(providers=[None]),
-            lambda: Resolver([], provider_orgs={"fal-ai": 5}),
+            lambda: Caller(providers=[None]),  # type: ignore[list-item]
+            lambda: Resolver([], provider_orgs={"fal-ai": 5}),  # type: ignore[dict-item]
         ],
     )
     def test_wrong_types_are_the_librarys_own_type_error(self, make: Any) -> None:

@@ -27,7 +27,10 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_NO_ROUTE",
     "caller_options",
+    "check_provider",
     "example_path",
+    "fail",
+    "load_models",
     "load_resolver",
     "route_command",
     "routes_command",
@@ -111,6 +114,18 @@ def load_resolver(rules: Sequence[Path], lenient: bool) -> Resolver:
     for problem in resolver.problems:
         click.echo(f"warning: skipped {problem}", err=True)
     return resolver
+
+
+def check_provider(resolver: Resolver, provider: str | None) -> None:
+    """Exit 2 for a --provider that nothing knows: a typo, not a miss."""
+    known = {
+        m.provider for m in resolver.mappings
+    } | resolver.provider_orgs.as_dict().keys()
+    if provider is not None and provider not in known:
+        fail(
+            f"unknown provider {provider!r}: "
+            "no mapping and no organisation table names it"
+        )
 
 
 def load_models(path: Path | None) -> list[Model]:
@@ -206,6 +221,7 @@ def route_command(
         resolver, model, caller = lookup.resolver, lookup.model, lookup.caller
     else:
         resolver = load_resolver(rules, lenient)
+        check_provider(resolver, provider)
         model = _model_for(
             model_id, models_file, tags, pipeline_tag, use_example=not rules
         )
@@ -310,6 +326,7 @@ def routes_command(
 ) -> None:
     """Route every model of a file and summarise the result."""
     resolver = load_resolver(rules, lenient)
+    check_provider(resolver, provider)
     models = load_models(models_file)
     caller = Caller(orgs=orgs, providers=prefer)
 

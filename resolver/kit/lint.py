@@ -116,7 +116,7 @@ class Finding:
 
     code: Code
     source: str
-    entry: int
+    entry: int | None
     line: int | None
     message: str
 
@@ -126,8 +126,11 @@ class Finding:
 
     @property
     def location(self) -> str:
-        where = f"line {self.line}" if self.line is not None else f"entry {self.entry}"
-        return f"{self.source}: {where}"
+        if self.line is not None:
+            return f"{self.source}: line {self.line}"
+        if self.entry is not None:
+            return f"{self.source}: entry {self.entry}"
+        return self.source
 
     @classmethod
     def at(cls, code: Code, mapping: Mapping, message: str) -> Finding:
@@ -218,7 +221,12 @@ def lint(
         findings.extend(_redundant_single_models(mappings, models, orgs))
 
     sources = {source: rank for rank, source in enumerate(_sources(result))}
-    findings.sort(key=lambda f: (sources.get(f.source, len(sources)), f.entry))
+    findings.sort(
+        key=lambda f: (
+            sources.get(f.source, len(sources)),
+            -1 if f.entry is None else f.entry,
+        )
+    )
     return findings
 
 
