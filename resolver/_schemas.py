@@ -102,26 +102,12 @@ class RegistrationSchema(_Schema):
     adapter_weights_path: Text | None = Field(None, alias="adapterWeightsPath")
 
 
-class ListEntrySchema(_Schema):
-    """One entry of the list form of a model's ``inferenceProviderMapping``."""
-
-    provider: Name
-    type: MappingType | None = None
-    task: Name
-    hf_model: RepoId | None = Field(None, alias="hfModelId")
-    tags: list[Tag] | None = None
-    provider_model: Text = Field(alias="providerId")
-    status: Status | None = None
-    adapter: Adapter | None = None
-    adapter_type: Adapter | None = Field(None, alias="adapterType")
-    adapter_weights_path: Text | None = Field(None, alias="adapterWeightsPath")
-
-
 class HubValueSchema(_Schema):
     """A value of the dict form, or of a partner listing's task group.
 
     The provider (dict form) or the model id and task (partner listing) come
-    from the keys around the value, not from the value itself.
+    from the keys around the value, not from the value itself. The Hub has
+    written the adapter type both as ``adapter`` and as ``adapterType``.
     """
 
     type: MappingType | None = None
@@ -132,3 +118,12 @@ class HubValueSchema(_Schema):
     adapter: Adapter | None = None
     adapter_type: Adapter | None = Field(None, alias="adapterType")
     adapter_weights_path: Text | None = Field(None, alias="adapterWeightsPath")
+
+
+class ListEntrySchema(HubValueSchema):
+    """One entry of the list form of a model's ``inferenceProviderMapping``:
+    a Hub value that names its provider and model itself."""
+
+    provider: Name
+    task: Name
+    hf_model: RepoId | None = Field(None, alias="hfModelId")

@@ -27,7 +27,17 @@ __all__ = [
     "NoRouteError",
     "ResolverError",
     "UnknownProviderError",
+    "describe_location",
 ]
+
+
+def describe_location(source: str, entry: int | None, line: int | None) -> str:
+    """Where an entry stands: ``file: line N``, ``file: entry N`` or ``file``."""
+    if line is not None:
+        return f"{source}: line {line}"
+    if entry is not None:
+        return f"{source}: entry {entry}"
+    return source
 
 
 class ResolverError(Exception):
@@ -59,11 +69,7 @@ class MappingProblem:
 
     @property
     def location(self) -> str:
-        if self.line is not None:
-            return f"{self.source}: line {self.line}"
-        if self.entry is not None:
-            return f"{self.source}: entry {self.entry}"
-        return self.source
+        return describe_location(self.source, self.entry, self.line)
 
     def __str__(self) -> str:
         field = f": field {self.field!r}" if self.field else ""

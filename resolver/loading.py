@@ -37,7 +37,7 @@ from resolver._schemas import (
     check_text,
     field_path,
 )
-from resolver.errors import MappingError, MappingProblem
+from resolver.errors import MappingError, MappingProblem, describe_location
 from resolver.mapping import ADAPTER_LORA, Kind, Mapping, Status
 
 __all__ = ["LoadResult", "MappingLoader", "Merge", "load_entries", "load_files"]
@@ -62,7 +62,7 @@ class Merge:
 
     @property
     def location(self) -> str:
-        return MappingProblem(self.source, self.entry, "", "", self.line).location
+        return describe_location(self.source, self.entry, self.line)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from resolver.errors import describe_location
+
 __all__ = [
     "ADAPTER_LORA",
     "CONVERSATIONAL",
@@ -62,11 +64,7 @@ class Mapping:
 
     @property
     def location(self) -> str:
-        if self.line is not None:
-            return f"{self.source}: line {self.line}"
-        if self.entry is not None:
-            return f"{self.source}: entry {self.entry}"
-        return self.source
+        return describe_location(self.source, self.entry, self.line)
 
     def describe(self) -> str:
         """A short human description: what it maps, for which task, to what."""

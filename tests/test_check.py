@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from resolver.cli import cli
-from resolver.cli.route import example_path
+from resolver.cli.common import example_path
 from resolver.kit.check import (
     Expectation,
     ExpectationError,

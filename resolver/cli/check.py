@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from resolver.cli.route import (
+from resolver.cli.common import (
     EXIT_BAD_INPUT,
     fail,
     load_models,

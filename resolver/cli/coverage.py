@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from resolver.cli.route import load_models, load_resolver, rules_options
+from resolver.cli.common import load_models, load_resolver, rules_options
 from resolver.kit.coverage import Coverage, MappingCoverage, coverage
 from resolver.route import Route
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import click
 
+from resolver.cli.common import EXIT_NO_ROUTE, fail
 from resolver.errors import (
     AmbiguousWeightsError,
     HubRequestError,
@@ -32,14 +33,6 @@ from resolver.resolver import Resolver
 from resolver.route import Route
 
 __all__ = ["HubLookup", "hub_lookup"]
-
-EXIT_NO_ROUTE = 1
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +64,7 @@ class HubLookup:
                 click.echo(f"no usable route: {error}")
             sys.exit(EXIT_NO_ROUTE)
         except (HubUnavailableError, HubRequestError) as error:
-            _fail(f"cannot list the files of {self.model.id!r}: {error}")
+            fail(f"cannot list the files of {self.model.id!r}: {error}")
         raise AssertionError("unreachable")
 
 
@@ -92,18 +85,18 @@ def hub_lookup(
         who = hub.caller(token, prefer, orgs)
         resolver, model, caller = hub.resolver_for(model_id, who)
     except UnknownProviderError as error:
-        _fail(str(error))
+        fail(str(error))
     except HubUnavailableError as error:
         if error.reason == "offline":
-            _fail(
+            fail(
                 "offline mode is on (--offline or HF_HUB_OFFLINE) and nothing is "
                 "cached: `route --hub` keeps no cache between runs"
             )
-        _fail(
+        fail(
             f"cannot reach the Hub at {source.endpoint} and nothing is cached: {error}"
         )
     except HubRequestError as error:
-        _fail(str(error))
+        fail(str(error))
     else:
         return HubLookup(hub, who, resolver, model, caller)
     raise AssertionError("unreachable")

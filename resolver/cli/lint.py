@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from resolver.cli.route import EXIT_BAD_INPUT, fail, load_models
+from resolver.cli.common import EXIT_BAD_INPUT, fail, load_models
 from resolver.kit.lint import UnreadableRulesError, lint_files
 
 __all__ = ["EXIT_FINDINGS", "lint_command"]

@@ -53,7 +53,7 @@ from typing import Any, Final, Literal
 
 from resolver._jsonfile import JsonFileError, is_json_lines, parse_json, read_text
 from resolver._schemas import check_repo_id
-from resolver.errors import MappingProblem, ResolverError
+from resolver.errors import MappingProblem, ResolverError, describe_location
 from resolver.kit.pipeline_tags import MAPPING_TASKS, PIPELINE_TAGS
 from resolver.loading import LoadResult, MappingLoader
 from resolver.mapping import Mapping
@@ -126,11 +126,7 @@ class Finding:
 
     @property
     def location(self) -> str:
-        if self.line is not None:
-            return f"{self.source}: line {self.line}"
-        if self.entry is not None:
-            return f"{self.source}: entry {self.entry}"
-        return self.source
+        return describe_location(self.source, self.entry, self.line)
 
     @classmethod
     def at(cls, code: Code, mapping: Mapping, message: str) -> Finding:
