@@ -28,11 +28,12 @@ def fake(httpserver: HTTPServer) -> FakeHub:
 
 
 @pytest.fixture
-def env(httpserver: HTTPServer) -> dict[str, str | None]:
+def env(httpserver: HTTPServer, tmp_path: Path) -> dict[str, str | None]:
     return {
         "HF_ENDPOINT": httpserver.url_for("/").rstrip("/"),
         "HF_HUB_OFFLINE": None,
         "HF_TOKEN": None,
+        "RESOLVER_CACHE_DIR": str(tmp_path / "cache"),
     }
 
 
@@ -133,6 +134,40 @@ def test_offline_with_nothing_cached_exits_2(
     assert "offline" in err
     assert "nothing is cached" in err
     assert sum(fake.requests.values()) == 0
+
+
+def test_a_later_run_serves_what_an_earlier_one_fetched(
+    fake: FakeHub, env: dict[str, str | None], data_dir: Path
+) -> None:
+    body = recorded_bodies(data_dir)["meta-llama/Llama-3.3-70B-Instruct"]
+    fake.models[body["id"]] = body
+    args = (body["id"], "--hub", "--token", "hf_x", "--prefer", "together", "--json")
+    code, online, err = run(env, *args)
+    assert code == 0, err
+    fetched = sum(fake.requests.values())
+
+    code, offline, err = run(env, *args, "--offline")
+    assert code == 0, err
+    assert json.loads(offline) == json.loads(online)
+    assert sum(fake.requests.values()) == fetched
+
+    fake.failure = "server-error"
+    code, stale, err = run(env, *args)
+    assert code == 0, err
+    assert json.loads(stale) == json.loads(online)
+
+
+def test_another_tokens_copy_is_never_served_offline(
+    fake: FakeHub, env: dict[str, str | None], data_dir: Path
+) -> None:
+    body = recorded_bodies(data_dir)["meta-llama/Llama-3.3-70B-Instruct"]
+    fake.models[body["id"]] = body
+    fake.whoami["hf_other"] = []
+    code, _, err = run(env, body["id"], "--hub", "--token", "hf_x")
+    assert code == 0, err
+    code, _, err = run(env, body["id"], "--hub", "--token", "hf_other", "--offline")
+    assert code == 2
+    assert "nothing is cached" in err
 
 
 def test_unreachable_hub_exits_2(env: dict[str, str | None]) -> None:

@@ -27,6 +27,7 @@ from resolver.errors import (
     UnknownProviderError,
 )
 from resolver.hub import HubCaller, HubResolver, HubSource
+from resolver.hub.disk import DiskStore, default_cache_dir
 from resolver.lora import LoraWeights
 from resolver.model import Caller, Model
 from resolver.resolver import Resolver
@@ -79,9 +80,12 @@ def hub_lookup(
 ) -> HubLookup:
     """Fetch what routing ``model_id`` needs, or exit 2 saying why not."""
     source = HubSource(token=token, offline=True if offline else None)
+    # Each run writes what it fetched, and a later run that cannot reach the
+    # Hub (or is --offline) serves it: stale-while-error across processes.
+    store = DiskStore(default_cache_dir())
     listed = ([provider] if provider else []) + list(prefer)
     try:
-        hub = HubResolver(source, providers=listed)
+        hub = HubResolver(source, providers=listed, store=store)
         who = hub.caller(token, prefer, orgs)
         resolver, model, caller = hub.resolver_for(model_id, who)
     except UnknownProviderError as error:
@@ -90,7 +94,7 @@ def hub_lookup(
         if error.reason == "offline":
             fail(
                 "offline mode is on (--offline or HF_HUB_OFFLINE) and nothing is "
-                "cached: `route --hub` keeps no cache between runs"
+                f"cached for this model and token in {store.directory}"
             )
         fail(
             f"cannot reach the Hub at {source.endpoint} and nothing is cached: {error}"

@@ -12,6 +12,10 @@ timeout more than once per interval.
 
 Refusals (:class:`~resolver.errors.HubRequestError`: a revoked token, a
 deleted model) are never papered over: the last good copy is dropped.
+
+With a :class:`~resolver.hub.disk.Persistence`, every fetched answer is also
+written to disk, and a failure with no last good copy in memory looks there:
+how a process that has just started serves what an earlier one fetched.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Generic, TypeVar
 from cachetools import LRUCache, TTLCache
 
 from resolver.errors import HubRequestError, HubUnavailableError
+from resolver.hub.disk import Persistence
 
 __all__ = ["Clock", "Entry", "StaleWhileErrorCache"]
 
@@ -70,8 +75,10 @@ class StaleWhileErrorCache(Generic[K, V]):
         maxsize: int,
         retry_after: float,
         clock: Clock = time.monotonic,
+        persistence: Persistence[V] | None = None,
     ) -> None:
         self.name = name
+        self._persistence = persistence
         self.ttl = ttl
         self.retry_after = retry_after
         self._clock = clock
@@ -117,6 +124,8 @@ class StaleWhileErrorCache(Generic[K, V]):
             self._fresh[key] = entry
             self._last_good[key] = entry
             recovered = self._retry_at.pop(key, None) is not None
+        if self._persistence is not None:
+            self._persistence.save(key, value)
         if recovered:
             logger.info("%s: the Hub answers again for %r", self.name, key)
         return entry
@@ -129,9 +138,16 @@ class StaleWhileErrorCache(Generic[K, V]):
     def _failed(
         self, key: K, error: HubUnavailableError, last_good: Entry[V] | None
     ) -> Entry[V]:
+        now = self._clock()
+        if last_good is None and self._persistence is not None:
+            saved = self._persistence.load(key)
+            if saved is not None:
+                age, value = saved
+                last_good = Entry(value, now - age, now - age + self.ttl)
+                with self._lock:
+                    self._last_good[key] = last_good
         if last_good is None:
             raise error
-        now = self._clock()
         with self._lock:
             first = key not in self._retry_at
             if first and len(self._retry_at) >= self._last_good.maxsize:

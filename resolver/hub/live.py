@@ -28,13 +28,14 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from resolver.errors import HubUnavailableError, UnknownProviderError
 from resolver.hub.cache import Clock, Entry, StaleWhileErrorCache
+from resolver.hub.disk import DiskStore, Persistence
 from resolver.hub.membership import HubCaller, Membership
 from resolver.hub.sources import HubSource, ListingStatus, ModelRecord, token_identity
 from resolver.loading import MappingLoader
@@ -131,6 +132,8 @@ class HubResolver:
     with none, only each model's own mapping is used. ``staging`` also fetches
     the staging listings, which the Hub only gives to the provider's members.
     ``clock`` is a monotonic clock in seconds; tests pass their own.
+    ``store`` keeps every fetched answer on disk too, for a later process to
+    serve when the Hub cannot answer (see :mod:`resolver.hub.disk`).
 
     Thread-safe. Lookups never block on each other; a lookup whose entry has
     expired fetches what it needs itself, and only one thread at a time
@@ -150,6 +153,7 @@ class HubResolver:
         retry_after: float = DEFAULT_RETRY_AFTER,
         maxsize: int = DEFAULT_MAXSIZE,
         clock: Clock = time.monotonic,
+        store: DiskStore | None = None,
     ) -> None:
         self.source = source if source is not None else HubSource()
         self._orgs_table = dict(provider_orgs or {})
@@ -171,6 +175,7 @@ class HubResolver:
                 maxsize=maxsize,
                 retry_after=retry_after,
                 clock=clock,
+                persistence=_persist(store, "listing", _same, _listing_body),
             )
         )
         self._models: StaleWhileErrorCache[tuple[str, ...], ModelRecord] = (
@@ -180,6 +185,7 @@ class HubResolver:
                 maxsize=maxsize,
                 retry_after=retry_after,
                 clock=clock,
+                persistence=_persist(store, "model", _encode_record, _decode_record),
             )
         )
         self._files: StaleWhileErrorCache[tuple[str, ...], frozenset[str]] = (
@@ -189,6 +195,7 @@ class HubResolver:
                 maxsize=maxsize,
                 retry_after=retry_after,
                 clock=clock,
+                persistence=_persist(store, "files", sorted, _names),
             )
         )
         self.membership = Membership(
@@ -197,6 +204,7 @@ class HubResolver:
             maxsize=maxsize,
             retry_after=retry_after,
             clock=clock,
+            persistence=_persist(store, "membership", sorted, _names),
         )
         self._rules: RuleSet | None = None
         self._hot: dict[tuple[str, HubCaller], _Hot] = {}
@@ -466,3 +474,51 @@ class HubResolver:
                 continue
             kept.append(entry)
         return kept
+
+
+# -- values on disk ----------------------------------------------------------
+
+_V = TypeVar("_V")
+
+
+def _persist(
+    store: DiskStore | None,
+    namespace: str,
+    encode: Callable[[_V], Any],
+    decode: Callable[[Any], _V],
+) -> Persistence[_V] | None:
+    return None if store is None else Persistence(store, namespace, encode, decode)
+
+
+def _same(value: dict[str, Any]) -> dict[str, Any]:
+    return value
+
+
+def _listing_body(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise TypeError(f"a partner listing is an object, not {type(raw).__name__}")
+    return raw
+
+
+def _names(raw: Any) -> frozenset[str]:
+    if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
+        raise TypeError("expected a list of names")
+    return frozenset(raw)
+
+
+def _encode_record(record: ModelRecord) -> dict[str, Any]:
+    model = record.model
+    return {
+        "id": model.id,
+        "tags": sorted(model.tags),
+        "pipelineTag": model.pipeline_tag,
+        "entries": list(record.entries),
+    }
+
+
+def _decode_record(raw: Any) -> ModelRecord:
+    entries = raw["entries"]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise TypeError("expected a list of mapping entries")
+    model = Model(raw["id"], raw["tags"], raw["pipelineTag"])
+    return ModelRecord(model, tuple(entries))

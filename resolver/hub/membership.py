@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from resolver.hub.cache import Clock, Entry, StaleWhileErrorCache
+from resolver.hub.disk import Persistence
 from resolver.hub.sources import HubSource, Token, token_identity
 
 __all__ = ["HubCaller", "Membership"]
@@ -45,6 +46,7 @@ class Membership:
         maxsize: int,
         retry_after: float,
         clock: Clock,
+        persistence: Persistence[frozenset[str]] | None = None,
     ) -> None:
         self._source = source
         self._cache: StaleWhileErrorCache[tuple[str, str], frozenset[str]] = (
@@ -54,6 +56,7 @@ class Membership:
                 maxsize=maxsize,
                 retry_after=retry_after,
                 clock=clock,
+                persistence=persistence,
             )
         )
 
