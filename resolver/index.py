@@ -260,19 +260,26 @@ class MappingIndex:
     def near(self, model: Model) -> list[Route]:
         """Every mapping that came close to ``model``, in load order.
 
-        That is each single-model mapping of its id (any case), and each tag
-        filter sharing a tag with it, compared by :func:`resolver.rules.near_forms`
-        (case and surrounding spaces aside, and a ``base_model:`` tag's base
-        whatever its relation). A form shared by more than ``NEAR_LIMIT``
-        filters (``lora``, in a large rule set) does not count: a filter
+        That is each single-model mapping of its id (any case), each tag
+        filter whose tags the model all carries, and each tag filter sharing a
+        tag with it as compared by :func:`resolver.rules.near_forms` (case and
+        surrounding spaces aside, and a ``base_model:`` tag's base whatever
+        its relation). A form shared by more than ``NEAR_LIMIT`` filters
+        (``lora``, in a large rule set) does not count on its own: a filter
         sharing only that with the model is not close, and listing every one
-        would make a miss cost as much as a linear scan.
+        would make a miss cost as much as a linear scan. A filter that
+        matches is always listed, so an explanation never misses the route.
         """
-        single = self.single_model.get(model.folded_id, ())
-        found: dict[int, Route] = {r.order: r for r in single}
+        model_tags = model.tags
+        found: dict[int, Route] = {
+            r.order: r for r in self.single_model.get(model.folded_id, ())
+        }
+        for tag in self._filter_keys.intersection(model_tags):
+            for route in self._by_key[tag]:
+                if model_tags.issuperset(route.tags):
+                    found[route.order] = route
         by_form = self._near_index()
-        forms = {form for tag in model.tags for form in near_forms(tag)}
-        for form in forms:
+        for form in {form for tag in model_tags for form in near_forms(tag)}:
             routes = by_form.get(form, ())
             if len(routes) <= NEAR_LIMIT:
                 for route in routes:

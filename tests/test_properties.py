@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resolver import Caller, Mapping, Model, Resolver
+from resolver import Caller, Mapping, Model, Resolver, index
 from resolver.orgs import DEFAULT_PROVIDER_ORGS
 
 # Small vocabularies on purpose: random rule sets must often match the model,
@@ -90,6 +90,8 @@ def brute_force(
     caller: Caller,
     task: str | None,
     provider: str | None,
+    *,
+    near_limit: int = NEAR_LIMIT,
 ) -> tuple[Mapping | None, dict[int, str]]:
     """The selected mapping, and a reason for every mapping near the model."""
     member_of = {org.casefold() for org in caller.orgs}
@@ -106,8 +108,8 @@ def brute_force(
         if mapping.hf_model is not None:
             near = mapping.hf_model.casefold() == model.id.casefold()
         else:
-            near = any(
-                form in model_forms and sharing[form] <= NEAR_LIMIT
+            near = all(tag in model.tags for tag in mapping.tags) or any(
+                form in model_forms and sharing[form] <= near_limit
                 for tag in mapping.tags
                 for form in forms(tag)
             )
@@ -163,10 +165,12 @@ def check_agreement(
     caller: Caller,
     task: str | None,
     provider: str | None,
+    *,
+    near_limit: int = NEAR_LIMIT,
 ) -> None:
     resolver = Resolver.from_mappings(rules, lenient=True)
     expected, expected_reasons = brute_force(
-        resolver.mappings, model, caller, task, provider
+        resolver.mappings, model, caller, task, provider, near_limit=near_limit
     )
 
     route = resolver.find(model, caller, task, provider)
@@ -190,6 +194,22 @@ def test_index_agrees_with_brute_force(
     provider: str | None,
 ) -> None:
     check_agreement(rules, model, caller, task, provider)
+
+
+@settings(max_examples=800, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(entries(), max_size=12), models, callers, tasks, providers)
+def test_index_agrees_with_brute_force_when_tags_are_common(
+    rules: list[dict[str, Any]],
+    model: Model,
+    caller: Caller,
+    task: str | None,
+    provider: str | None,
+) -> None:
+    # The same, with the "shared by too many filters" cut-off of explanations
+    # lowered so that small rule sets reach it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index, "NEAR_LIMIT", 2)
+        check_agreement(rules, model, caller, task, provider, near_limit=2)
 
 
 @pytest.mark.slow

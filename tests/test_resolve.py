@@ -315,6 +315,19 @@ class TestExplanationScope:
         assert candidate.reason == "missing-tag"
         assert "'base_model:finetune:org/base-7'" in candidate.detail
 
+    def test_a_matching_filter_is_near_however_common_its_tags(self) -> None:
+        styles = [
+            tag_filter("fal-ai", f"style-{n}", tags=["lora", f"style-{n}"])
+            for n in range(NEAR_LIMIT + 1)
+        ]
+        rules = [*styles, tag_filter("fal-ai", "generic", tags=["lora"])]
+        resolver = Resolver.from_mappings(rules)
+        model = Model("acme/x", tags=["lora"], pipeline_tag="text-to-image")
+        explanation = resolver.explain(model)
+        assert explanation.route is resolver.find(model)
+        assert explanation.route is not None
+        assert explanation.route.provider_model == "generic"
+
 
 class TestLoadOrder:
     def test_mappings_of_two_loads_are_renumbered(self) -> None:
