@@ -21,6 +21,7 @@ __all__ = [
     "RegistrationSchema",
     "check_name",
     "check_repo_id",
+    "check_repo_path",
     "check_text",
     "field_path",
 ]
@@ -71,8 +72,21 @@ def check_name(value: str) -> str:
     return value
 
 
+def check_repo_path(value: str) -> str:
+    """A file path inside a repository: relative, with no ``..`` segment, so
+    a download URL built from it cannot leave the repository."""
+    check_text(value)
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith("/") or ".." in parts or "" in parts:
+        raise ValueError(
+            f"must be a relative path inside the repository (got {value!r})"
+        )
+    return value
+
+
 Text = Annotated[str, AfterValidator(check_text)]
 Name = Annotated[str, AfterValidator(check_name)]
+RepoPath = Annotated[str, AfterValidator(check_repo_path)]
 # Tags are kept as the Hub has them, surrounding spaces included: the Hub
 # compares them exactly, and lint warns about the spaces.
 Tag = Annotated[str, AfterValidator(check_text)]
@@ -99,7 +113,7 @@ class RegistrationSchema(_Schema):
     provider_model: Text = Field(alias="providerModel")
     status: Status | None = None
     adapter_type: Adapter | None = Field(None, alias="adapterType")
-    adapter_weights_path: Text | None = Field(None, alias="adapterWeightsPath")
+    adapter_weights_path: RepoPath | None = Field(None, alias="adapterWeightsPath")
 
 
 class HubValueSchema(_Schema):
@@ -117,7 +131,7 @@ class HubValueSchema(_Schema):
     status: Status | None = None
     adapter: Adapter | None = None
     adapter_type: Adapter | None = Field(None, alias="adapterType")
-    adapter_weights_path: Text | None = Field(None, alias="adapterWeightsPath")
+    adapter_weights_path: RepoPath | None = Field(None, alias="adapterWeightsPath")
 
 
 class ListEntrySchema(HubValueSchema):

@@ -44,9 +44,10 @@ class ResolverError(Exception):
     """Base class of every error raised by this library."""
 
 
-class InvalidArgumentError(ResolverError, TypeError):
-    """A value of the wrong type was handed to the library from code, such as
-    a bare string where a collection of tags belongs."""
+class InvalidArgumentError(ResolverError, TypeError, ValueError):
+    """A value of the wrong type or form was handed to the library from code,
+    such as a bare string where a collection of tags belongs, or a model id
+    that no Hub repository can have."""
 
 
 @dataclass(frozen=True, slots=True)

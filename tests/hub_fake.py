@@ -26,6 +26,14 @@ class FakeHub:
         self.models: dict[str, dict[str, Any]] = {}
         self.private_models: dict[str, dict[str, dict[str, Any]]] = {}
         self.listings: dict[tuple[str, str], dict[str, Any]] = {}
+        # (provider, status) listings answered 403, as the Hub answers a token
+        # outside the provider's organisation asking for staging.
+        self.refused_listings: set[tuple[str, str]] = set()
+        # path -> Location: answered 302, as the Hub answers for a renamed
+        # repository (or a hostile server for anything).
+        self.redirects: dict[str, str] = {}
+        # path -> raw body, served as is with status 200.
+        self.raw: dict[str, str] = {}
         self.whoami: dict[str, list[str]] = {}
         self.failure: str | None = None
         self.delay = 0.0
@@ -46,6 +54,13 @@ class FakeHub:
             else "other"
         )
         self.requests[kind] += 1
+        if path in self.redirects:
+            # As the Hub does, the query string goes along.
+            query = request.query_string.decode()
+            location = self.redirects[path] + (f"?{query}" if query else "")
+            return Response("", status=307, headers={"Location": location})
+        if path in self.raw:
+            return Response(self.raw[path], content_type="application/json")
         if self.delay:
             time.sleep(self.delay)
         if self.failure == "server-error":
@@ -59,6 +74,8 @@ class FakeHub:
         if kind == "listing":
             provider = path.removeprefix(PARTNERS_PREFIX).split("/")[0]
             status = request.args.get("status", "live")
+            if (provider, status) in self.refused_listings:
+                return _json({"error": "forbidden"}, 403)
             body = self.listings.get((provider, status))
             return _json(body) if body is not None else _json({}, 200)
         if kind == "whoami":

@@ -196,3 +196,36 @@ def test_hub_refuses_rules_files(env: dict[str, str | None], tmp_path: Path) -> 
     code, _, err = run(env, "acme/anything", "--hub", "--rules", str(rules))
     assert code == 2
     assert "--hub" in err
+
+
+def test_organisations_cannot_be_claimed_with_hub(env: dict[str, str | None]) -> None:
+    code, _, err = run(env, "acme/anything", "--hub", "--org", "fal")
+    assert code == 2
+    assert "--org" in err
+
+
+def test_skipped_model_info_entries_are_reported(
+    fake: FakeHub, env: dict[str, str | None]
+) -> None:
+    fake.models["acme/chat"] = {
+        "id": "acme/chat",
+        "tags": [],
+        "pipeline_tag": "text-generation",
+        "inferenceProviderMapping": {
+            "together": {
+                "status": "live",
+                "providerId": "t/chat",
+                "task": "conversational",
+            },
+            "fal-ai": {
+                "status": "Live",
+                "providerId": "f/chat",
+                "task": "conversational",
+            },
+        },
+    }
+    code, out, err = run(env, "acme/chat", "--hub", "--token", "hf_x")
+    assert code == 0, err
+    assert "t/chat" in out
+    assert "warning: skipped" in err
+    assert "'status'" in err

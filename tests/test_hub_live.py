@@ -15,9 +15,10 @@ from resolver.errors import (
     AmbiguousWeightsError,
     HubRequestError,
     HubUnavailableError,
+    InvalidArgumentError,
     UnknownProviderError,
 )
-from resolver.hub import HubResolver, HubSource, token_identity
+from resolver.hub import HubCaller, HubResolver, HubSource, token_identity
 from tests.conftest import read_jsonl
 from tests.hub_fake import FakeClock, FakeHub
 
@@ -324,7 +325,8 @@ def test_member_and_non_member_never_share_an_answer(
 def test_a_private_answer_is_not_served_to_another_token(
     fake: FakeHub, clock: FakeClock
 ) -> None:
-    fake.private_models["hf_member"] = {"acme/private": chat_model("secret")}
+    private = {**chat_model("secret"), "id": "acme/private"}
+    fake.private_models["hf_member"] = {"acme/private": private}
     fake.whoami = {"hf_member": ["acme"], "hf_outsider": []}
     hub = make_hub(clock)
     member = hub.caller("hf_member")
@@ -572,3 +574,198 @@ def fail_with(fake: FakeHub, monkeypatch: pytest.MonkeyPatch, failure: str) -> N
 @pytest.fixture(autouse=True)
 def _no_saved_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_TOKEN", raising=False)
+
+
+# -- failures that must not spread ---------------------------------------------
+
+
+def test_a_refused_listing_does_not_fail_other_lookups(
+    fake: FakeHub, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.listings[("together", "live")] = listing("v1")
+    fake.refused_listings.add(("together", "staging"))
+    fake.models["acme/chat"] = chat_model(None)
+    hub = make_hub(clock, providers=["together"], staging=True)
+    with caplog.at_level(logging.WARNING, logger="resolver.hub"):
+        assert hub.resolve("acme/chat").provider_model == "chat-v1"
+        clock.advance(TTL + 1)
+        assert hub.resolve("acme/chat").provider_model == "chat-v1"
+    refusals = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 1
+
+
+def test_a_listing_with_no_copy_is_not_retried_on_every_lookup(
+    fake: FakeHub, clock: FakeClock
+) -> None:
+    fake.listings[("together", "live")] = listing("v1")
+    fake.models["acme/chat"] = chat_model(None)
+    hub = make_hub(clock, providers=["together"])
+    hub.resolve("acme/chat")
+    # A refusal drops the listing's copy; the Hub then fails outright.
+    fake.refused_listings.add(("together", "live"))
+    clock.advance(TTL + 1)
+    hub.find("acme/chat")
+    fake.refused_listings.clear()
+    fake.failure = "server-error"
+    clock.advance(TTL + 1)
+    before = fake.requests["listing"]
+    for _ in range(5):
+        hub.find("acme/chat")
+    assert fake.requests["listing"] - before <= 1
+    assert hub.rules is not None
+    assert hub.rules.stale
+
+
+def test_a_key_with_no_copy_fails_fast_until_its_retry_time(
+    fake: FakeHub, clock: FakeClock
+) -> None:
+    fake.failure = "server-error"
+    hub = make_hub(clock)
+    for _ in range(3):
+        with pytest.raises(HubUnavailableError):
+            hub.find("acme/chat")
+    assert fake.requests["model"] == 1
+    clock.advance(RETRY + 1)
+    with pytest.raises(HubUnavailableError):
+        hub.find("acme/chat")
+    assert fake.requests["model"] == 2
+
+
+def test_a_refusal_outlives_no_copy(fake: FakeHub, clock: FakeClock) -> None:
+    fake.models["acme/chat"] = chat_model("acme-v1")
+    fake.whoami = {"hf_member": ["acme"]}
+    hub = make_hub(clock)
+    member = hub.caller("hf_member")
+    hub.resolve("acme/chat", member)
+
+    del fake.whoami["hf_member"]
+    clock.advance(TTL + 1)
+    with pytest.raises(HubRequestError):
+        hub.resolve("acme/chat", member)
+    # The revoked token's organisations are gone for good: a Hub that then
+    # fails has nothing of theirs to serve.
+    fake.failure = "server-error"
+    clock.advance(TTL + 1)
+    with pytest.raises(HubUnavailableError):
+        hub.resolve("acme/chat", member)
+
+
+def test_a_caller_identity_must_come_from_its_token() -> None:
+    with pytest.raises(InvalidArgumentError):
+        HubCaller(identity="anonymous", token="hf_x")
+    assert HubCaller(identity=token_identity("hf_x"), token="hf_x").token == "hf_x"
+
+
+def test_hot_lookups_share_the_listings_filters(
+    fake: FakeHub, clock: FakeClock, data_dir: Path
+) -> None:
+    fake.listings[("fal-ai", "live")] = recorded_partner_listing(data_dir)
+    for n in range(3):
+        fake.models[f"acme/style-{n}"] = {
+            "id": f"acme/style-{n}",
+            "tags": SDXL_LORA_TAGS,
+            "pipeline_tag": "text-to-image",
+            "inferenceProviderMapping": {},
+        }
+    hub = make_hub(clock, providers=["fal-ai"])
+    routes = [hub.resolve(f"acme/style-{n}") for n in range(3)]
+    # One Route object per filter, shared by every model that it routes.
+    assert routes[0] is routes[1] is routes[2]
+    assert routes[0].provider_model == "sdxl-lora-mutualized"
+
+
+@pytest.mark.parametrize("prefer", [(), ("fal-ai",), ("together", "fal-ai")])
+def test_hot_lookup_agrees_with_the_models_whole_resolver(
+    fake: FakeHub, clock: FakeClock, data_dir: Path, prefer: tuple[str, ...]
+) -> None:
+    fake.listings[("fal-ai", "live")] = recorded_partner_listing(data_dir)
+    fake.models["acme/sdxl-style"] = {
+        "id": "acme/sdxl-style",
+        "tags": SDXL_LORA_TAGS,
+        "pipeline_tag": "text-to-image",
+        "inferenceProviderMapping": {
+            "together": {
+                "status": "live",
+                "providerId": "t/sdxl",
+                "task": "text-to-image",
+            }
+        },
+    }
+    hub = make_hub(clock, providers=["fal-ai"])
+    who = hub.caller(False, prefer)
+    resolver, model, caller = hub.resolver_for("acme/sdxl-style", who)
+    assert hub.find("acme/sdxl-style", who) is not None
+    expected = resolver.find(model, caller)
+    assert expected is not None
+    found = hub.find("acme/sdxl-style", who)
+    assert found is not None
+    assert (found.provider, found.provider_model) == (
+        expected.provider,
+        expected.provider_model,
+    )
+
+
+# -- hostile answers -------------------------------------------------------------
+
+
+def test_a_redirect_within_the_hub_is_followed(fake: FakeHub, clock: FakeClock) -> None:
+    fake.models["acme/chat"] = chat_model("acme-v1")
+    fake.redirects["/api/models/acme/old-name"] = "/api/models/acme/chat"
+    hub = make_hub(clock)
+    # A renamed repository: the Hub answers for its new name.
+    route = hub.resolve("acme/old-name")
+    assert route.provider_model == "acme-v1"
+    assert fake.requests["model"] == 2
+
+
+def test_an_answer_about_another_model_is_not_used(
+    fake: FakeHub, clock: FakeClock
+) -> None:
+    fake.raw["/api/models/acme/chat"] = '{"id": "acme/other"}'
+    hub = make_hub(clock)
+    with pytest.raises(HubUnavailableError, match="answer about 'acme/other'"):
+        hub.find("acme/chat")
+
+
+def test_a_redirect_off_the_hub_is_not_trusted(
+    fake: FakeHub, clock: FakeClock, hub_server: HTTPServer
+) -> None:
+    fake.models["acme/chat"] = chat_model("acme-v1")
+    fake.whoami = {"hf_outsider": []}
+    elsewhere = hub_server.url_for("/api/whoami-v2").replace("localhost", "127.0.0.1")
+    fake.redirects["/api/whoami-v2"] = elsewhere
+    hub = make_hub(clock)
+    outsider = hub.caller("hf_outsider")
+    with pytest.raises(HubUnavailableError, match="redirected off the Hub"):
+        hub.resolve("acme/chat", outsider)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"id": "acme/chat", "tags": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": "acme/chat", "tags": "lora"}',
+        '{"id": 5}',
+        '{"id": "acme/chat", "pipeline_tag": ["x"]}',
+    ],
+)
+def test_a_malformed_model_info_is_served_from_the_last_good_copy(
+    fake: FakeHub, clock: FakeClock, body: str
+) -> None:
+    fake.models["acme/chat"] = chat_model("acme-v1")
+    hub = make_hub(clock)
+    assert hub.resolve("acme/chat").provider_model == "acme-v1"
+    fake.raw["/api/models/acme/chat"] = body
+    clock.advance(TTL + 1)
+    assert hub.resolve("acme/chat").provider_model == "acme-v1"
+    assert hub.age("acme/chat")[1]
+
+
+def test_one_bad_mapping_entry_does_not_hide_the_others(
+    fake: FakeHub, clock: FakeClock
+) -> None:
+    model = chat_model("acme-v1")
+    model["inferenceProviderMapping"]["fal-ai"] = {"status": "Live", "providerId": "x"}
+    fake.models["acme/chat"] = model
+    hub = make_hub(clock)
+    assert hub.resolve("acme/chat").provider_model == "acme-v1"

@@ -225,6 +225,8 @@ class TestRefused:
             (registration(provider=""), "provider"),
             (registration(type="multi-model"), "type"),
             (registration(provider=" fal-ai"), "provider"),
+            (registration(adapterWeightsPath="../../etc/passwd"), "adapterWeightsPath"),
+            (registration(adapterWeightsPath="/abs.safetensors"), "adapterWeightsPath"),
             (registration(task="text-to-image "), "task"),
         ],
     )

@@ -6,8 +6,11 @@ keeps its meaning (only that provider is considered); ``--prefer`` keeps its
 own (the preference order). With neither, only the model's own mapping from
 its model info is used, which already lists every provider serving it.
 
-The command keeps no cache between runs, so ``--offline`` (or
-``HF_HUB_OFFLINE``) always finds nothing cached and exits 2 saying so.
+Each run writes what it fetched to a cache folder on disk (see
+:mod:`resolver.hub.disk`); a later run reads it only when the Hub cannot
+answer, with ``--offline`` (or ``HF_HUB_OFFLINE``) among others, and exits 2
+when nothing was cached for that model and token. The caller's organisations
+come from the token's ``whoami`` alone: ``--org`` does not go with ``--hub``.
 """
 
 from __future__ import annotations
@@ -74,7 +77,6 @@ def hub_lookup(
     *,
     provider: str | None,
     prefer: Sequence[str],
-    orgs: Sequence[str],
     token: str | None,
     offline: bool,
 ) -> HubLookup:
@@ -86,7 +88,7 @@ def hub_lookup(
     listed = ([provider] if provider else []) + list(prefer)
     try:
         hub = HubResolver(source, providers=listed, store=store)
-        who = hub.caller(token, prefer, orgs)
+        who = hub.caller(token, prefer)
         resolver, model, caller = hub.resolver_for(model_id, who)
     except UnknownProviderError as error:
         fail(str(error))

@@ -105,20 +105,20 @@ def route_command(
         fail(f"MODEL_ID: {error}")
     lookup = None
     if hub:
-        if rules or models_file or tags or pipeline_tag is not None:
+        if rules or models_file or tags or pipeline_tag is not None or orgs:
+            # The organisations too: with the Hub, staging visibility comes
+            # from the token's whoami, not from what the command line claims.
             fail(
-                "--hub takes the rules and the model from the Hub: drop --rules, "
-                "--models, --tag and --pipeline-tag"
+                "--hub takes the rules, the model and the caller's organisations "
+                "from the Hub: drop --rules, --models, --tag, --pipeline-tag "
+                "and --org"
             )
         lookup = hub_lookup(
-            model_id,
-            provider=provider,
-            prefer=prefer,
-            orgs=orgs,
-            token=token,
-            offline=offline,
+            model_id, provider=provider, prefer=prefer, token=token, offline=offline
         )
         resolver, model, caller = lookup.resolver, lookup.model, lookup.caller
+        for problem in resolver.problems:
+            click.echo(f"warning: skipped {problem}", err=True)
     else:
         resolver = load_resolver(rules, lenient)
         check_provider(resolver, provider)

@@ -87,6 +87,9 @@ class StaleWhileErrorCache(Generic[K, V]):
         # Keys whose fetch is failing: when to try again. A key is in here
         # from its first failure to its next success, and is warned about once.
         self._retry_at: dict[K, float] = {}
+        # The failure of a key with no copy at all, raised again until its
+        # retry time instead of asking the Hub on every lookup.
+        self._failures: dict[K, HubUnavailableError] = {}
         self._lock = threading.Lock()
 
     def get(self, key: K, fetch: Callable[[], V], *, force: bool = False) -> Entry[V]:
@@ -105,17 +108,29 @@ class StaleWhileErrorCache(Generic[K, V]):
                 return fresh
             retry_at = self._retry_at.get(key)
             last_good = self._last_good.get(key)
-        if not force and retry_at is not None and now < retry_at and last_good:
-            return _as_stale(last_good)
+            failure = self._failures.get(key)
+        if not force and retry_at is not None and now < retry_at:
+            if last_good is not None:
+                return _as_stale(last_good)
+            if failure is not None:
+                # Nothing to serve and the Hub was just found failing: fail
+                # the same way without waiting for another timeout.
+                raise HubUnavailableError(failure.url, failure.reason, failure.detail)
 
         try:
             value = fetch()
         except HubUnavailableError as error:
             return self._failed(key, error, last_good)
         except HubRequestError:
+            # A refusal (revoked token, model gone private) must not be
+            # outlived by any copy: fresh, last good, or on disk.
             with self._lock:
+                self._fresh.pop(key, None)
                 self._last_good.pop(key, None)
                 self._retry_at.pop(key, None)
+                self._failures.pop(key, None)
+            if self._persistence is not None:
+                self._persistence.delete(key)
             raise
 
         now = self._clock()
@@ -124,16 +139,12 @@ class StaleWhileErrorCache(Generic[K, V]):
             self._fresh[key] = entry
             self._last_good[key] = entry
             recovered = self._retry_at.pop(key, None) is not None
+            self._failures.pop(key, None)
         if self._persistence is not None:
             self._persistence.save(key, value)
         if recovered:
             logger.info("%s: the Hub answers again for %r", self.name, key)
         return entry
-
-    def peek(self, key: K) -> Entry[V] | None:
-        """The last good copy of ``key`` without fetching, fresh or not."""
-        with self._lock:
-            return self._last_good.get(key)
 
     def _failed(
         self, key: K, error: HubUnavailableError, last_good: Entry[V] | None
@@ -146,15 +157,18 @@ class StaleWhileErrorCache(Generic[K, V]):
                 last_good = Entry(value, now - age, now - age + self.ttl)
                 with self._lock:
                     self._last_good[key] = last_good
-        if last_good is None:
-            raise error
         with self._lock:
             first = key not in self._retry_at
             if first and len(self._retry_at) >= self._last_good.maxsize:
                 # Bounded like the copies it refers to; forgetting a key only
                 # means one extra fetch attempt and one more warning.
                 self._retry_at.clear()
+                self._failures.clear()
             self._retry_at[key] = now + self.retry_after
+            if last_good is None:
+                self._failures[key] = error
+        if last_good is None:
+            raise error
         if first:
             logger.warning(
                 "%s: serving a copy %.0f s old for %r: %s",

@@ -14,6 +14,7 @@ readable by their owner only: membership answers name a user's organisations.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -75,6 +76,7 @@ class DiskStore:
         """Write ``value`` for ``key``; a failure is logged, never raised."""
         path = self._path(namespace, key)
         document = {"savedAt": time.time(), "value": value}
+        temporary: str | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Write aside and rename: a reader sees the old file or the new
@@ -83,8 +85,20 @@ class DiskStore:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 json.dump(document, file)
             os.replace(temporary, path)
-        except OSError as error:
+            temporary = None
+        except (OSError, TypeError, ValueError) as error:
             logger.warning("cannot write the Hub answer cache %s: %s", path, error)
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+
+    def delete(self, namespace: str, key: Hashable) -> None:
+        """Forget ``key``: the Hub refused it, so no copy may outlive that."""
+        try:
+            self._path(namespace, key).unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("cannot delete a cached Hub answer: %s", error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +123,6 @@ class Persistence(Generic[V]):
 
     def save(self, key: Hashable, value: V) -> None:
         self.store.save(self.namespace, key, self.encode(value))
+
+    def delete(self, key: Hashable) -> None:
+        self.store.delete(self.namespace, key)

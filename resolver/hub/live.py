@@ -30,10 +30,16 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from collections.abc import Mapping as AnyMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
-from resolver.errors import HubUnavailableError, UnknownProviderError
+from resolver._schemas import check_repo_id
+from resolver.errors import (
+    HubRequestError,
+    HubUnavailableError,
+    InvalidArgumentError,
+    UnknownProviderError,
+)
 from resolver.hub.cache import Clock, Entry, StaleWhileErrorCache
 from resolver.hub.disk import DiskStore, Persistence
 from resolver.hub.membership import HubCaller, Membership
@@ -45,6 +51,7 @@ from resolver.model import Caller, Model
 from resolver.orgs import ProviderOrgs
 from resolver.resolver import Resolver
 from resolver.route import Route
+from resolver.rules import provider_rank
 
 __all__ = [
     "DEFAULT_MAXSIZE",
@@ -67,6 +74,9 @@ class RuleSet:
 
     ``fetched_at`` is when the oldest listing in it was fetched, ``stale`` is
     set when at least one of them is a last good copy served after a failure.
+    The listings' tag filters are indexed once here, in ``filters``, and
+    shared by every model's lookup; only a model's own single-model mappings
+    are indexed per model.
     """
 
     generation: int
@@ -74,7 +84,7 @@ class RuleSet:
     fetched_at: float
     expires_at: float
     stale: bool
-    tag_filters: tuple[Mapping, ...] = field(repr=False)
+    filters: Resolver = field(repr=False)
     single_model: dict[str, tuple[Mapping, ...]] = field(repr=False)
 
     @classmethod
@@ -82,46 +92,74 @@ class RuleSet:
         cls,
         generation: int,
         mappings: tuple[Mapping, ...],
+        *,
         entries: list[Entry[Any]],
         retry_at: float,
+        provider_orgs: AnyMapping[str, str],
+        due: float = float("inf"),
     ) -> RuleSet:
+        """``due`` bounds the expiry from above: when a listing was refused
+        and so has no entry, the set is due again after one listing TTL."""
         single: defaultdict[str, list[Mapping]] = defaultdict(list)
         for mapping in mappings:
             if mapping.hf_model is not None:
                 single[mapping.hf_model.casefold()].append(mapping)
         stale = any(e.stale for e in entries)
-        expires_at = min((e.expires_at for e in entries), default=float("inf"))
+        expires_at = min((e.expires_at for e in entries), default=due)
+        expires_at = min(expires_at, due)
         if stale:
             # A rule set built from a copy served after a failure is due again
             # when the caches will next try the Hub, not on every lookup.
             expires_at = max(expires_at, retry_at)
+        filters = tuple(m for m in mappings if m.hf_model is None)
         return cls(
             generation=generation,
             mappings=mappings,
             fetched_at=min((e.fetched_at for e in entries), default=float("inf")),
             expires_at=expires_at,
             stale=stale,
-            tag_filters=tuple(m for m in mappings if m.hf_model is None),
+            filters=Resolver(filters, provider_orgs=provider_orgs),
             single_model={key: tuple(found) for key, found in single.items()},
         )
 
     def for_model(self, folded_id: str) -> list[Mapping]:
-        """The listing mappings that can match a model, in load order."""
-        found = [*self.tag_filters, *self.single_model.get(folded_id, ())]
+        """Every listing mapping that can match a model, in load order."""
+        found = [*self.filters.mappings, *self.single_model.get(folded_id, ())]
         return sorted(found, key=lambda mapping: mapping.order)
 
 
 @dataclass(frozen=True, slots=True)
 class _Hot:
-    """Everything one (model, caller) lookup needs, valid until ``expires_at``."""
+    """Everything one (model, caller) lookup needs, valid until ``expires_at``.
+
+    ``singles`` indexes the model's own single-model mappings (from its model
+    info and from the listings, merged); the tag filters are the rule set's,
+    shared. Both are small or shared, so a hot entry costs little whatever
+    the size of the listings.
+    """
 
     expires_at: float
     fetched_at: float
     stale: bool
-    resolver: Resolver
+    singles: Resolver
+    rules: RuleSet
     model: Model
     caller: Caller
-    generation: int
+
+    def find(self, task: str | None, provider: str | None) -> Route | None:
+        model, caller = self.model, self.caller
+        single = self.singles.find(model, caller, task, provider)
+        tag_filter = self.rules.filters.find(model, caller, task, provider)
+        if single is None or tag_filter is None:
+            return single or tag_filter
+        # At equal provider rank a single-model mapping precedes every tag
+        # filter, so only the rank decides between the two winners.
+        preferences = caller.providers
+        if provider_rank(single.provider, preferences) <= provider_rank(
+            tag_filter.provider, preferences
+        ):
+            return single
+        return tag_filter
 
 
 class HubResolver:
@@ -158,6 +196,10 @@ class HubResolver:
         self.source = source if source is not None else HubSource()
         self._orgs_table = dict(provider_orgs or {})
         self._known = frozenset(ProviderOrgs(self._orgs_table).as_dict())
+        if isinstance(providers, str):
+            raise InvalidArgumentError(
+                f"providers must be a collection, not {providers!r}"
+            )
         self.providers = tuple(dict.fromkeys(providers))
         for provider in self.providers:
             self._check_known(provider)
@@ -210,6 +252,7 @@ class HubResolver:
         self._hot: dict[tuple[str, HubCaller], _Hot] = {}
         self._refresh_lock = threading.Lock()
         self._warned_unknown: set[str] = set()
+        self._warned_refused: set[tuple[str, ...]] = set()
         self._default_caller: HubCaller | None = None
 
     # -- callers -------------------------------------------------------------
@@ -240,10 +283,9 @@ class HubResolver:
         provider: str | None = None,
     ) -> Route | None:
         """The route for ``model_id``, or ``None``; see :meth:`resolve`."""
-        if provider is not None and provider not in self._known:
+        if provider is not None:
             self._check_known(provider)
-        hot = self._hot_entry(model_id, caller)
-        return hot.resolver.find(hot.model, hot.caller, task, provider)
+        return self._hot_entry(model_id, caller).find(task, provider)
 
     def resolve(
         self,
@@ -260,18 +302,24 @@ class HubResolver:
             was cached for this model and caller.
         :raises HubRequestError: when the Hub refuses (unknown model, bad token).
         """
-        if provider is not None and provider not in self._known:
+        if provider is not None:
             self._check_known(provider)
         hot = self._hot_entry(model_id, caller)
-        return hot.resolver.resolve(hot.model, hot.caller, task, provider)
+        route = hot.find(task, provider)
+        if route is None:
+            # The error path: build the model's whole resolver to explain.
+            resolver = self._full_resolver(hot)
+            return resolver.resolve(hot.model, hot.caller, task, provider)
+        return route
 
     def resolver_for(
         self, model_id: str, caller: HubCaller | None = None
     ) -> tuple[Resolver, Model, Caller]:
-        """The per-model resolver, model and caller a lookup would use, for
-        explanations and for callers that route one model many ways."""
+        """A resolver holding every mapping a lookup of this model weighs
+        (its own and the listings'), with the model and caller, for
+        explanations. Built on each call; lookups do not need it."""
         hot = self._hot_entry(model_id, caller)
-        return hot.resolver, hot.model, hot.caller
+        return self._full_resolver(hot), hot.model, hot.caller
 
     def age(self, model_id: str, caller: HubCaller | None = None) -> tuple[float, bool]:
         """How old the oldest Hub answer behind this lookup is, in seconds, and
@@ -324,11 +372,15 @@ class HubResolver:
 
     def _refresh(self, force: bool) -> RuleSet:
         entries: list[Entry[Any]] = []
+        due = float("inf")
         loader = MappingLoader()
         try:
             for provider in self.providers:
                 for status in self._statuses:
                     entry = self._listing(provider, status, force)
+                    if entry is None:
+                        due = self._clock() + self._listings.ttl
+                        continue
                     entries.append(entry)
                     source = f"{self.source.endpoint}/api/partners/{provider}/models"
                     loader.add_partner_listing(
@@ -337,9 +389,14 @@ class HubResolver:
         except HubUnavailableError:
             if self._rules is None:
                 raise
+            # Keep serving the current rules, marked stale and due again only
+            # when the caches will next try the Hub: left expired, they would
+            # send every lookup back to a Hub that is down.
+            retry_at = self._clock() + self._retry_after
+            self._rules = replace(self._rules, expires_at=retry_at, stale=True)
             logger.warning(
-                "keeping the rule set of generation %d: a partner listing was never "
-                "fetched and cannot be now",
+                "keeping the rule set of generation %d: a partner listing cannot "
+                "be fetched and has no copy to serve",
                 self._rules.generation,
             )
             return self._rules
@@ -350,7 +407,12 @@ class HubResolver:
         previous = self._rules
         generation = 1 if previous is None else previous.generation + 1
         rules = RuleSet.build(
-            generation, result.mappings, entries, self._clock() + self._retry_after
+            generation,
+            result.mappings,
+            entries=entries,
+            retry_at=self._clock() + self._retry_after,
+            provider_orgs=self._orgs_table,
+            due=due,
         )
         # Rules first, then the hot table: a lookup that took the old table
         # may write an entry into it, which is then simply dropped.
@@ -359,14 +421,27 @@ class HubResolver:
         logger.debug("rule set %d: %d mappings", generation, len(rules.mappings))
         return rules
 
-    def _listing(self, provider: str, status: ListingStatus, force: bool) -> Entry[Any]:
+    def _listing(
+        self, provider: str, status: ListingStatus, force: bool
+    ) -> Entry[Any] | None:
+        """A listing, or ``None`` when the Hub refuses it (a staging listing
+        for a token outside the provider's organisation, say): one provider's
+        refusal must not fail the lookups of every model."""
         token = self.source.effective_token()
         key = (self.source.endpoint, provider, status, token_identity(token))
-        return self._listings.get(
-            key,
-            lambda: self.source.partner_listing(provider, status, token=token),
-            force=force,
-        )
+        try:
+            return self._listings.get(
+                key,
+                lambda: self.source.partner_listing(provider, status, token=token),
+                force=force,
+            )
+        except HubRequestError as error:
+            if key not in self._warned_refused:
+                if len(self._warned_refused) >= self._maxsize:
+                    self._warned_refused.clear()
+                self._warned_refused.add(key)
+                logger.warning("leaving out a refused partner listing: %s", error)
+            return None
 
     def _current_rules(self) -> RuleSet:
         rules = self._rules
@@ -403,6 +478,12 @@ class HubResolver:
         return self._build_hot(key, who)
 
     def _build_hot(self, key: tuple[str, HubCaller], who: HubCaller) -> _Hot:
+        # Checked here, off the hot path: a model id that cannot exist is the
+        # caller's mistake, not the Hub being unavailable.
+        try:
+            check_repo_id(key[0])
+        except (ValueError, AttributeError) as error:
+            raise InvalidArgumentError(f"model id {key[0]!r}: {error}") from None
         table = self._hot
         rules = self._current_rules()
         model_id = key[0]
@@ -414,14 +495,20 @@ class HubResolver:
         record = record_entry.value
         orgs = self.membership.organisations(who)
 
+        # Only this model's single-model mappings are indexed here, the
+        # listings' and its own model info's together, so that the same
+        # mapping seen in both is one mapping. The tag filters are the rule
+        # set's, indexed once for every model.
         loader = MappingLoader()
-        loader.add_entries(rules.for_model(record.model.folded_id))
+        loader.add_entries(rules.single_model.get(record.model.folded_id, ()))
         loader.add_entries(
             self._known_entries(record),
             source=f"{endpoint}/api/models/{record.model.id}",
         )
         result = loader.finish(lenient=True)
-        resolver = Resolver(
+        for problem in result.problems:
+            logger.debug("skipped a mapping of %s: %s", record.model.id, problem)
+        singles = Resolver(
             result.mappings, provider_orgs=self._orgs_table, problems=result.problems
         )
 
@@ -440,15 +527,21 @@ class HubResolver:
             expires_at=expires_at,
             fetched_at=min(part[0] for part in parts),
             stale=stale,
-            resolver=resolver,
+            singles=singles,
+            rules=rules,
             model=record.model,
             caller=Caller(orgs.value, who.providers),
-            generation=rules.generation,
         )
         if len(table) >= self._maxsize:
             table.clear()
         table[key] = hot
         return hot
+
+    def _full_resolver(self, hot: _Hot) -> Resolver:
+        mappings = hot.rules.filters.mappings + hot.singles.mappings
+        return Resolver(
+            mappings, provider_orgs=self._orgs_table, problems=hot.singles.problems
+        )
 
     # -- providers -----------------------------------------------------------
 

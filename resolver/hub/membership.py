@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from resolver.errors import InvalidArgumentError
 from resolver.hub.cache import Clock, Entry, StaleWhileErrorCache
 from resolver.hub.disk import Persistence
 from resolver.hub.sources import HubSource, Token, token_identity
@@ -33,6 +34,15 @@ class HubCaller:
     providers: tuple[str, ...] = ()
     orgs: frozenset[str] = frozenset()
     token: Token = field(default=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The identity keys every cache: one that does not come from the token
+        # would file this token's answers under another caller's name.
+        if self.identity != token_identity(self.token):
+            raise InvalidArgumentError(
+                "a HubCaller's identity must be token_identity(token); build "
+                "callers with HubResolver.caller"
+            )
 
 
 class Membership:
@@ -67,6 +77,11 @@ class Membership:
         orgs: Iterable[str] = (),
     ) -> HubCaller:
         """A caller for ``token`` (``None``: the saved token; ``False``: none)."""
+        for name, value in (("providers", providers), ("orgs", orgs)):
+            if isinstance(value, str):
+                raise InvalidArgumentError(
+                    f"{name} must be a collection, not {value!r}"
+                )
         effective = self._source.effective_token(token)
         return HubCaller(
             identity=token_identity(effective),

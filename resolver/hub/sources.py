@@ -1,10 +1,13 @@
 """Where live mappings come from: the Hub, reached through huggingface_hub.
 
-Every request goes through huggingface_hub: :class:`~huggingface_hub.HfApi`
-where it has a method (model info, whoami), and its shared session, header
-builder and status check for the partner listing, which it has no method for.
-So the endpoint, the token and the error types are the ones the rest of the
-ecosystem uses.
+Every request goes through huggingface_hub: its shared HTTP session, its
+header builder (token, user agent), its status check and error types, its
+endpoint and offline settings. :class:`~huggingface_hub.HfApi` is not used for
+the requests themselves, for two reasons: its session follows redirects to any
+host, and an answer about a caller's organisations or a model's mappings must
+come from the Hub it was asked of; and it parses model info whole, so one
+malformed mapping entry would discard a model's every mapping, where the
+loader can skip just that entry and report it.
 
 Two settings are read when a request is made, not when this module is
 imported: ``HF_ENDPOINT`` (huggingface_hub itself fixes it at import time) and
@@ -22,23 +25,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeGuard, TypeVar
 from urllib.parse import quote
 
 import httpx2
-from huggingface_hub import (
-    HfApi,
-    constants,
-    get_session,
-    get_token,
-    hf_raise_for_status,
-)
+from huggingface_hub import constants, get_session, get_token, hf_raise_for_status
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
 
-from resolver.errors import HubRequestError, HubUnavailableError
+from resolver.errors import HubRequestError, HubUnavailableError, InvalidArgumentError
 from resolver.model import Model
 
 __all__ = [
@@ -61,8 +58,9 @@ ANONYMOUS: Final = "anonymous"
 ROUTING_EXPAND: Final = ("inferenceProviderMapping", "tags", "pipeline_tag")
 FILES_EXPAND: Final = ("siblings",)
 _TRUE: Final = frozenset({"1", "ON", "YES", "TRUE"})
-# Statuses after which asking again later may well succeed.
-_TRANSIENT_STATUS: Final = 429
+# Statuses below 500 after which asking again later may well succeed.
+_TRANSIENT_STATUSES: Final = frozenset({429})
+MAX_REDIRECTS: Final = 3
 
 ListingStatus = Literal["live", "staging"]
 Token = str | Literal[False]
@@ -155,22 +153,13 @@ class HubSource:
         token: str | bool | None = None,
     ) -> dict[str, Any]:
         """``GET /api/partners/{provider}/models?status=...``, parsed."""
-        url = f"{self.endpoint}/api/partners/{quote(provider, safe='')}/models"
-        headers = build_hf_headers(
-            token=self.effective_token(token), library_name=LIBRARY_NAME
-        )
-
-        def fetch() -> Any:
-            response = get_session().get(
-                url, params={"status": status}, headers=headers, timeout=self.timeout
-            )
-            hf_raise_for_status(response)
-            return response.json()
-
-        body = self._call(f"{url}?status={status}", fetch)
+        path = f"/api/partners/{quote(provider, safe='')}/models"
+        body, _ = self._get_json(path, [("status", status)], token)
         if not isinstance(body, dict):
             raise HubUnavailableError(
-                url, "malformed", f"expected an object, got {type(body).__name__}"
+                self.endpoint + path,
+                "malformed",
+                f"expected an object, got {type(body).__name__}",
             )
         return body
 
@@ -178,44 +167,41 @@ class HubSource:
         self, model_id: str, *, token: str | bool | None = None
     ) -> ModelRecord:
         """The model's tags, pipeline tag and own provider mappings."""
-        api = self._api(token)
-        url = f"{self.endpoint}/api/models/{model_id}"
-        info = self._call(
-            url,
-            lambda: api.model_info(
-                model_id,
-                expand=list(ROUTING_EXPAND),
-                timeout=self.timeout,
-            ),
-        )
-        tags = info.tags or ()
-        if not _all_strings(tags) or not isinstance(info.pipeline_tag, str | None):
-            raise HubUnavailableError(url, "malformed", "tags or pipeline_tag mistyped")
-        # huggingface_hub turns both the dict and the list form into the same
-        # objects; they are turned back into list-form entries here so the
-        # loader validates them like any other source.
-        entries = tuple(
-            _list_entry(vars(m)) for m in info.inference_provider_mapping or ()
-        )
-        return ModelRecord(Model(info.id or model_id, tags, info.pipeline_tag), entries)
+        path = f"/api/models/{quote(model_id, safe='/')}"
+        expand = [("expand", name) for name in ROUTING_EXPAND]
+        body, renamed = self._get_json(path, expand, token)
+        url = self.endpoint + path
+        if not isinstance(body, dict):
+            raise HubUnavailableError(url, "malformed", "model info is not an object")
+        # The answer names the model it describes. Another name is the Hub's
+        # word only when it redirected the request (a renamed repository).
+        answered = body.get("id", model_id)
+        if not isinstance(answered, str) or (
+            not renamed and answered.casefold() != model_id.casefold()
+        ):
+            raise HubUnavailableError(url, "malformed", f"answer about {answered!r}")
+        try:
+            model = Model(answered, body.get("tags") or (), body.get("pipeline_tag"))
+        except InvalidArgumentError as error:
+            raise HubUnavailableError(url, "malformed", str(error)) from None
+        mapping = body.get("inferenceProviderMapping") or {}
+        return ModelRecord(model, _list_form(mapping, answered))
 
     def model_files(
         self, model_id: str, *, token: str | bool | None = None
     ) -> frozenset[str]:
         """The file names of the model repository (model info's siblings)."""
-        api = self._api(token)
-        url = f"{self.endpoint}/api/models/{model_id}"
-        info = self._call(
-            url,
-            lambda: api.model_info(
-                model_id,
-                expand=list(FILES_EXPAND),
-                timeout=self.timeout,
-            ),
-        )
-        names = [sibling.rfilename for sibling in info.siblings or ()]
+        path = f"/api/models/{quote(model_id, safe='/')}"
+        expand = [("expand", name) for name in FILES_EXPAND]
+        body, _ = self._get_json(path, expand, token)
+        siblings = body.get("siblings") if isinstance(body, dict) else None
+        names = [s.get("rfilename") for s in siblings or () if isinstance(s, dict)]
+        if not isinstance(siblings, list) or len(names) != len(siblings):
+            raise HubUnavailableError(self.endpoint + path, "malformed", "siblings")
         if not _all_strings(names):
-            raise HubUnavailableError(url, "malformed", "siblings without file names")
+            raise HubUnavailableError(
+                self.endpoint + path, "malformed", "siblings without file names"
+            )
         return frozenset(names)
 
     def organisations(self, *, token: str | bool | None = None) -> frozenset[str]:
@@ -223,26 +209,65 @@ class HubSource:
         effective = self.effective_token(token)
         if effective is False:
             return frozenset()
-        api = self._api(effective)
-        url = f"{self.endpoint}/api/whoami-v2"
-        answer = self._call(url, lambda: api.whoami(token=effective))
+        path = "/api/whoami-v2"
+        answer, _ = self._get_json(path, [], effective)
+        url = self.endpoint + path
         orgs = answer.get("orgs") if isinstance(answer, dict) else None
         if not isinstance(orgs, list):
             raise HubUnavailableError(url, "malformed", "no list of orgs in whoami")
-        names = [org.get("name") for org in orgs if isinstance(org, dict)]
-        found = frozenset(name for name in names if isinstance(name, str))
-        if len(names) != len(orgs) or len(found) != len(set(names)):
+        names = [org.get("name") if isinstance(org, dict) else None for org in orgs]
+        if not _all_strings(names):
             raise HubUnavailableError(url, "malformed", "an org without a name")
-        return found
+        return frozenset(names)
 
     # -- plumbing ------------------------------------------------------------
 
-    def _api(self, token: str | bool | None) -> HfApi:
-        return HfApi(
-            endpoint=self.endpoint,
-            token=self.effective_token(token),
-            library_name=LIBRARY_NAME,
+    def _get_json(
+        self, path: str, params: Sequence[tuple[str, str]], token: str | bool | None
+    ) -> tuple[Any, bool]:
+        """GET ``path`` on the endpoint: its JSON body, and whether the Hub
+        redirected the request.
+
+        Redirects are followed only within the endpoint's own origin (the Hub
+        redirects a renamed repository), at most ``MAX_REDIRECTS`` times; an
+        answer from anywhere else is not the Hub's answer.
+        """
+        url = self.endpoint + path
+        headers = build_hf_headers(
+            token=self.effective_token(token), library_name=LIBRARY_NAME
         )
+        origin = httpx2.URL(self.endpoint)
+
+        def fetch() -> tuple[Any, bool]:
+            session = get_session()
+            response = session.get(
+                url,
+                params=httpx2.QueryParams(list(params)),
+                headers=headers,
+                timeout=self.timeout,
+                follow_redirects=False,
+            )
+            redirected = False
+            for _ in range(MAX_REDIRECTS):
+                target = response.next_request
+                if target is None:
+                    break
+                redirected = True
+                if (target.url.scheme, target.url.host, target.url.port) != (
+                    origin.scheme,
+                    origin.host,
+                    origin.port,
+                ):
+                    raise HubUnavailableError(
+                        url, "malformed", f"redirected off the Hub to {target.url}"
+                    )
+                response = session.send(target, follow_redirects=False)
+            if response.next_request is not None:
+                raise HubUnavailableError(url, "malformed", "too many redirects")
+            hf_raise_for_status(response)
+            return response.json(), redirected
+
+        return self._call(url, fetch)
 
     def _call(self, url: str, fetch: Callable[[], _T]) -> _T:
         # huggingface_hub reads HF_HUB_OFFLINE once, at import; checking here
@@ -255,7 +280,7 @@ class HubSource:
             raise HubUnavailableError(url, "offline", str(error)) from error
         except HfHubHTTPError as error:
             status = error.response.status_code
-            if status >= 500 or status == _TRANSIENT_STATUS:
+            if status >= 500 or status in _TRANSIENT_STATUSES:
                 raise HubUnavailableError(
                     url, "server-error", f"status {status}"
                 ) from error
@@ -264,33 +289,33 @@ class HubSource:
             raise HubUnavailableError(url, "timeout", repr(error)) from error
         except httpx2.HTTPError as error:
             raise HubUnavailableError(url, "connection", repr(error)) from error
-        except (json.JSONDecodeError, ValueError, KeyError, TypeError) as error:
-            # A body that is not JSON, or JSON huggingface_hub cannot read
-            # into its objects (a mapping entry without providerId, say).
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise HubUnavailableError(url, "malformed", repr(error)) from error
+        except RecursionError:
+            raise HubUnavailableError(url, "malformed", "nested too deeply") from None
 
 
-def _all_strings(values: Iterable[object]) -> bool:
+def _all_strings(values: list[Any]) -> TypeGuard[list[str]]:
     return all(isinstance(value, str) for value in values)
 
 
-_LIST_FORM_NAMES: Final = {
-    "hf_model_id": "hfModelId",
-    "provider_id": "providerId",
-    "adapter_weights_path": "adapterWeightsPath",
-}
+def _list_form(mapping: Any, model_id: str) -> tuple[Any, ...]:
+    """A model's ``inferenceProviderMapping`` as list-form entries.
 
-
-def _list_entry(fields: dict[str, Any]) -> dict[str, Any]:
-    entry = {
-        _LIST_FORM_NAMES.get(name, name): value
-        for name, value in fields.items()
-        if value is not None
-    }
-    # In a model's own mapping a tag-filter entry is the Hub's verdict that
-    # one of the provider's tag filters matches this very model; the filter's
-    # tags are not part of it. Read it as the single-model mapping it amounts
-    # to, keeping the adapter and its weights path.
-    if entry.get("type") == "tag-filter" and not entry.get("tags"):
-        del entry["type"]
-    return entry
+    The dict form keys each entry by provider; the list form names the
+    provider and the model in each entry. Entries are passed on as they are,
+    valid or not: the loader checks each one and skips only the bad ones.
+    """
+    if isinstance(mapping, dict):
+        return tuple(
+            {"provider": provider, "hfModelId": model_id, **value}
+            if isinstance(value, dict)
+            else value
+            for provider, value in mapping.items()
+        )
+    if isinstance(mapping, list):
+        return tuple(
+            {"hfModelId": model_id, **entry} if isinstance(entry, dict) else entry
+            for entry in mapping
+        )
+    return (mapping,)
