@@ -22,6 +22,7 @@ from collections.abc import Mapping as AnyMapping
 from pathlib import Path
 from typing import Any
 
+from resolver.errors import InvalidArgumentError
 from resolver.kit.check import (
     Expectation,
     check,
@@ -48,14 +49,29 @@ def assert_routes(
     :raises resolver.kit.check.ExpectationError: on a malformed expectation.
     """
     records = list(models)
+    if not all(isinstance(record, Model) for record in records):
+        raise InvalidArgumentError("models must be resolver.Model records")
     if isinstance(expectations, str | Path):
         table = read_expectations(expectations, records)
     else:
+        if isinstance(expectations, AnyMapping) or not isinstance(
+            expectations, Iterable
+        ):
+            raise InvalidArgumentError(
+                "expectations must be a path or a list of expectations, "
+                f"not {type(expectations).__name__}"
+            )
+        items = list(expectations)
+        for item in items:
+            if not isinstance(item, Expectation | AnyMapping):
+                raise InvalidArgumentError(
+                    f"an expectation must be an object, not {item!r}"
+                )
         table = [
             item
             if isinstance(item, Expectation)
             else expectation_from_dict(item, records, where=f"expectation {i}")
-            for i, item in enumerate(expectations)
+            for i, item in enumerate(items)
         ]
 
     failures = [result for result in check(resolver, table) if not result.passed]

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from resolver.cli import cli
 from resolver.cli.common import example_path
+from resolver.errors import InvalidArgumentError
 from resolver.kit.check import (
     Expectation,
     ExpectationError,
@@ -99,6 +100,11 @@ def test_tags_from_models_file(tmp_path: Path, resolver: Resolver) -> None:
         ('{"model": "a/b"}', "expect"),
         ('{"model": "a/b", "expect": null, "provder": "x"}', "provder"),
         ('{"model": "a/b", "expect": null, "tags": "lora"}', "tags"),
+        ('{"model": "a/b", "expect": null, "tags": ["lora", 5]}', "tags[1]"),
+        ('{"model": "", "expect": null}', "model"),
+        ('{"model": "not a repo id", "expect": null}', "model"),
+        ('{"model": "a/b\\ud800", "expect": null}', "model"),
+        ('{"model": "a/b", "expect": null, "provider": " fal-ai"}', "provider"),
     ],
 )
 def test_bad_rows(tmp_path: Path, line: str, field: str) -> None:
@@ -108,6 +114,44 @@ def test_bad_rows(tmp_path: Path, line: str, field: str) -> None:
         read_expectations(path)
     assert caught.value.field == field
     assert "line 1" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("", "invalid JSON"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "expect.json"
+    path.write_text(content)
+    with pytest.raises(ExpectationError, match=message):
+        read_expectations(path)
+
+
+def test_json_lines_quirks(tmp_path: Path) -> None:
+    # A byte order mark, and a raw U+2028 inside a string: both valid input.
+    row = json.dumps({"model": "a/b", "expect": "m\u2028n"}, ensure_ascii=False)
+    path = tmp_path / "expect.jsonl"
+    path.write_text("\ufeff" + row + "\n", encoding="utf-8")
+    (expectation,) = read_expectations(path)
+    assert expectation.provider_model == "m\u2028n"
+
+
+def test_misspelt_provider_fails_loudly(resolver: Resolver) -> None:
+    with pytest.raises(ExpectationError, match="unknown provider 'fal'"):
+        check(resolver, [read_row(lora(provider="fal", expect=None))])
+    with pytest.raises(ExpectationError, match="unknown provider"):
+        check(resolver, [read_row(lora(expect="fal/flux", expect_provider="fall-ai"))])
+
+
+@pytest.mark.parametrize("table", [{"model": "a/b", "expect": None}, 5, [5]])
+def test_assert_routes_refuses_what_is_not_a_table(
+    resolver: Resolver, table: Any
+) -> None:
+    with pytest.raises(InvalidArgumentError):
+        assert_routes(resolver, table)
 
 
 def test_assert_routes(resolver: Resolver) -> None:

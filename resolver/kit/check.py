@@ -18,15 +18,23 @@ silently checking something else.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
+from resolver._jsonfile import (
+    JsonFileError,
+    is_json_lines,
+    parse_json,
+    read_text,
+    short_repr,
+    split_json_lines,
+)
+from resolver._schemas import check_name, check_repo_id, check_text, field_path
 from resolver.errors import ResolverError
 from resolver.explain import Explanation
 from resolver.model import Caller, Model
@@ -41,8 +49,6 @@ __all__ = [
     "read_expectations",
 ]
 
-_JSON_LINES_SUFFIXES: Final = frozenset({".jsonl", ".ndjson"})
-
 
 class ExpectationError(ResolverError, ValueError):
     """An expectation cannot be read; names the source, position and field."""
@@ -54,18 +60,23 @@ class ExpectationError(ResolverError, ValueError):
         super().__init__(f"{where}{shown}: {message}")
 
 
+RepoId = Annotated[str, AfterValidator(check_repo_id)]
+Name = Annotated[str, AfterValidator(check_name)]
+Text = Annotated[str, AfterValidator(check_text)]
+
+
 class _Row(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
-    model: str
-    tags: list[str] | None = None
-    pipeline_tag: str | None = None
-    orgs: list[str] = []
-    prefer: list[str] = []
-    task: str | None = None
-    provider: str | None = None
-    expect: str | None
-    expect_provider: str | None = None
+    model: RepoId
+    tags: list[Text] | None = None
+    pipeline_tag: Name | None = None
+    orgs: list[Name] = []
+    prefer: list[Name] = []
+    task: Name | None = None
+    provider: Name | None = None
+    expect: Text | None
+    expect_provider: Name | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +183,10 @@ def _parse(
         row = _Row.model_validate(dict(data))
     except ValidationError as error:
         detail = error.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in detail["loc"])
-        raise ExpectationError(where, field, detail["msg"]) from None
+        message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] != "missing":
+            message += f" (got {short_repr(detail['input'])})"
+        raise ExpectationError(where, field_path(detail["loc"]), message) from None
     return _expectation(row, records, where)
 
 
@@ -217,33 +230,22 @@ def read_expectations(
     :raises ExpectationError: naming the file, the line or entry, the field.
     """
     source = str(path)
+    rows: list[tuple[str, Any]]
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise ExpectationError(source, "", f"cannot read: {reason}") from None
-
-    rows: list[tuple[str, Any]] = []
-    if Path(path).suffix.lower() in _JSON_LINES_SUFFIXES:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{source}: line {number}"
-            try:
-                rows.append((where, json.loads(line)))
-            except json.JSONDecodeError as error:
-                raise ExpectationError(
-                    where, "", f"invalid JSON: {error.msg}"
-                ) from None
-    else:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            message = f"invalid JSON at line {error.lineno}: {error.msg}"
-            raise ExpectationError(source, "", message) from None
-        if not isinstance(document, list):
-            raise ExpectationError(source, "", "expected a list of expectations")
-        rows = [(f"{source}: entry {i}", data) for i, data in enumerate(document)]
+        text = read_text(path)
+        if is_json_lines(path):
+            rows = [
+                (f"{source}: line {number}", parse_json(raw, number))
+                for number, raw in split_json_lines(text)
+            ]
+        else:
+            document = parse_json(text)
+            if not isinstance(document, list):
+                raise ExpectationError(source, "", "expected a list of expectations")
+            rows = [(f"{source}: entry {i}", data) for i, data in enumerate(document)]
+    except JsonFileError as problem:
+        where = source if problem.line is None else f"{source}: line {problem.line}"
+        raise ExpectationError(where, "", problem.message) from None
 
     records = _by_id(models)
     expectations = []
@@ -255,7 +257,24 @@ def read_expectations(
 
 
 def check(resolver: Resolver, expectations: Sequence[Expectation]) -> list[CheckResult]:
-    """Resolve every expectation; each result says whether it held."""
+    """Resolve every expectation; each result says whether it held.
+
+    :raises ExpectationError: when an expectation names a provider that no
+        mapping and no organisation table knows: a typo would otherwise pass
+        as "no route" for ever.
+    """
+    known = {m.provider for m in resolver.mappings} | set(
+        resolver.provider_orgs.as_dict()
+    )
+    for expectation in expectations:
+        for field, name in (
+            ("provider", expectation.requested_provider),
+            ("expect_provider", expectation.provider),
+        ):
+            if name is not None and name not in known:
+                raise ExpectationError(
+                    expectation.where, field, f"unknown provider {name!r}"
+                )
     return [
         CheckResult(
             expectation,
