@@ -8,11 +8,19 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resolver.cli import cli
-from resolver.kit.lint import Finding, common_tags, lint_files
+from resolver.kit.lint import (
+    Finding,
+    _shadows,
+    common_tags,
+    lint_files,
+    shadowing_filter,
+)
 from resolver.kit.pipeline_tags import PIPELINE_TAGS, is_mapping_task
-from resolver.loading import MappingLoader
+from resolver.loading import MappingLoader, load_entries
 from resolver.model import Model
 from resolver.models_file import read_models
 
@@ -364,3 +372,38 @@ def _lines_of(data_dir: Path, predicate: Any) -> list[int]:
             if line.strip() and predicate(json.loads(line)):
                 lines.append(number)
     return lines
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(["lora", "style", FLUX]), min_size=1, max_size=3),
+            st.sampled_from(["live", "staging", "error"]),
+        ),
+        max_size=10,
+    )
+)
+def test_the_one_pass_shadow_search_agrees_with_the_definition(
+    filters: list[tuple[list[str], str]],
+) -> None:
+    entries = [
+        tag_filter(tags, f"p/{n}", status=status)
+        for n, (tags, status) in enumerate(filters)
+    ]
+    mappings = load_entries(entries).mappings
+    one_pass = _shadows(mappings)
+    for mapping in mappings:
+        assert one_pass.get(mapping.order) == shadowing_filter(mapping, mappings)
+
+
+def test_ties_are_reported_once_per_filter(tmp_path: Path) -> None:
+    rules = write_rules(
+        tmp_path,
+        tag_filter(["lora", "a"], "p/a"),
+        tag_filter(["lora", "b"], "p/b"),
+        tag_filter(["lora", "c"], "p/c"),
+    )
+    findings = lint_files([rules])
+    assert codes(findings) == [(2, "ambiguous-filters"), (3, "ambiguous-filters")]
+    assert "(and 1 more)" in findings[1].message
