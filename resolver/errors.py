@@ -102,10 +102,8 @@ class ModelFileError(ResolverError, ValueError):
         self.source = source
         self.position = position
         self.field = field
-        if position is None:
-            where = source
-        else:
-            where = f"{source}: {'line' if is_line else 'entry'} {position}"
+        line, entry = (position, None) if is_line else (None, position)
+        where = describe_location(source, entry, line)
         shown = f": field {field!r}" if field else ""
         super().__init__(f"{where}{shown}: {message}")
 

@@ -31,8 +31,10 @@ from resolver.route import Route
 from resolver.rules import (
     KIND_SINGLE_MODEL,
     KIND_TAG_FILTER,
+    TASK_EXACT,
     is_visible,
     normalise_tag,
+    parse_base_model_tag,
     provider_rank,
     task_rank,
 )
@@ -53,7 +55,6 @@ Reason = Literal[
 # (provider rank, kind, task fit, -number of required tags, load order).
 PrecedenceKey = tuple[int, int, int, int, int]
 
-ADAPTER_TAG_PREFIX: Final = "base_model:adapter:"
 _PRECEDENCE_RULES: Final = (
     "provider preference",
     "kind (single-model before tag-filter)",
@@ -221,12 +222,12 @@ def _relation_hint(tag: str, model: Model) -> str:
     # A LoRA filter wants base_model:adapter:<base>. A repo tagged with the same
     # base under another relation (finetune, merge, quantized) is the commonest
     # near miss, and worth naming.
-    if not tag.startswith(ADAPTER_TAG_PREFIX):
+    wanted = parse_base_model_tag(tag)
+    if wanted is None or wanted[0] != "adapter":
         return ""
-    base = tag.removeprefix(ADAPTER_TAG_PREFIX).casefold()
     for other in sorted(model.tags):
-        parts = other.split(":", 2)
-        if len(parts) == 3 and parts[0] == "base_model" and parts[2].casefold() == base:
+        parsed = parse_base_model_tag(other)
+        if parsed is not None and parsed[1].casefold() == wanted[1].casefold():
             return f" (model has {other!r})"
     return ""
 
@@ -241,7 +242,7 @@ def _selected_detail(route: Route, model: Model, task: str | None) -> str:
         fit = f"requested task {task!r}"
     elif model.pipeline_tag is None:
         fit = "any task (the model has no pipeline_tag)"
-    elif rank == 0:
+    elif rank == TASK_EXACT:
         fit = f"pipeline_tag {model.pipeline_tag!r}"
     else:
         fit = f"conversational allowance for pipeline_tag {model.pipeline_tag!r}"

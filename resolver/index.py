@@ -1,9 +1,10 @@
 """The lookup structure: mappings arranged so a lookup never scans the rule set.
 
 Single-model mappings sit in a dict keyed by the case-folded model id. Tag
-filters sit in a dict keyed by each filter's *rarest* required tag (the tag
-fewest filters share), so a model's lookup touches only the buckets of tags it
-carries, and each bucket holds only the filters that could need it. The cost
+filters sit in a dict keyed by one required tag each: a ``base_model:`` tag if
+the filter has one, else its rarest tag (the tag fewest filters share), so a
+model's lookup touches only the buckets of tags it carries, and each bucket
+holds only the filters that could need it. The cost
 of a lookup therefore grows with the model's tag count and the handful of
 filters per bucket, not with the number of rules.
 
@@ -29,6 +30,7 @@ from resolver.rules import (
     TASK_CONVERSATIONAL,
     TASK_EXACT,
     near_forms,
+    parse_base_model_tag,
 )
 
 __all__ = ["MISSING", "MappingIndex"]
@@ -43,7 +45,6 @@ MEMO_LIMIT: Final = 1 << 16
 NEAR_LIMIT: Final = 100
 # What a memo probe returns for a lookup never made (None is an answer).
 MISSING: Final = object()
-BASE_MODEL_PREFIX: Final = "base_model:"
 # The smallest key a tag filter can have (provider rank 0, exact task), and a
 # key larger than any real one.
 _FIRST_FILTER_KEY: Final = ((0 * 2 + KIND_TAG_FILTER) * 2 + TASK_EXACT) << STATIC_BITS
@@ -71,7 +72,7 @@ def _key_rank(tag: str, frequency: Counter[str]) -> tuple[int, int, str]:
     a LoRA lookup probe 10 buckets and 30 filters instead of 1 and 2; keying
     those by tag pairs would take a second-level index.
     """
-    return (0 if tag.startswith(BASE_MODEL_PREFIX) else 1, frequency[tag], tag)
+    return (0 if parse_base_model_tag(tag) else 1, frequency[tag], tag)
 
 
 class MappingIndex:
@@ -136,15 +137,6 @@ class MappingIndex:
         self.memo.clear()
 
     # -- lookup ------------------------------------------------------------
-
-    def find(
-        self, model: Model, caller: Caller, task: str | None, provider: str | None
-    ) -> Route | None:
-        """The route for this lookup, or ``None``; memoised per index."""
-        route = self.memo.get((model, caller, task, provider), MISSING)
-        if route is MISSING:
-            return self.select(model, caller, task, provider)
-        return route  # type: ignore[return-value]
 
     def select(  # noqa: PLR0915 - the rules are inlined, see below
         self, model: Model, caller: Caller, task: str | None, provider: str | None

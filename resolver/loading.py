@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, TypeVar, get_args
@@ -255,9 +254,6 @@ class MappingLoader:
                 where = _Where(source, position, None, prefix=f"{task}.{key}")
                 self._add_listing_value(provider, task, key, value, where)
                 position += 1
-
-    def add_provider_orgs(self, table: AnyMapping[str, str]) -> None:
-        self._provider_orgs.update(table)
 
     # -- result ------------------------------------------------------------
 

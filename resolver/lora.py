@@ -10,17 +10,15 @@ from huggingface_hub import hf_hub_url
 from resolver.errors import AmbiguousWeightsError
 from resolver.model import Model
 from resolver.route import Route
-from resolver.rules import normalise_tag
+from resolver.rules import normalise_tag, parse_base_model_tag
 
 __all__ = [
-    "ADAPTER_TAG_PREFIX",
     "WEIGHTS_SUFFIX",
     "LoraWeights",
     "looks_like_lora",
     "weights_for",
 ]
 
-ADAPTER_TAG_PREFIX: Final = "base_model:adapter:"
 WEIGHTS_SUFFIX: Final = ".safetensors"
 
 
@@ -34,10 +32,11 @@ def looks_like_lora(model: Model) -> bool:
     """
     for tag in model.tags:
         normal = normalise_tag(tag)
+        base = parse_base_model_tag(normal)
         if (
             normal == "lora"
             or normal.endswith("-lora")
-            or tag.startswith(ADAPTER_TAG_PREFIX)
+            or (base and base[0] == "adapter")
         ):
             return True
     return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from resolver.errors import describe_location
+from resolver.errors import MappingError, MappingProblem, describe_location
 
 __all__ = [
     "ADAPTER_LORA",
@@ -58,6 +58,17 @@ class Mapping:
     line: int | None = None
     order: int = 0
 
+    def __post_init__(self) -> None:
+        # The invariants every consumer relies on, checked once here so that
+        # no Mapping built in code can make the index and the explanation
+        # disagree (one goes by hf_model, the other by kind).
+        problem = _invariant_problem(self)
+        if problem is not None:
+            field, message = problem
+            raise MappingError(
+                [MappingProblem(self.source, self.entry, field, message, self.line)]
+            )
+
     @property
     def is_tag_filter(self) -> bool:
         return self.kind == "tag-filter"
@@ -74,3 +85,26 @@ class Mapping:
             target = "tags [" + ", ".join(self.tags) + "]"
         where = f"{self.task}, {self.status}"
         return f"{self.provider} {target} ({where}) -> {self.provider_model}"
+
+
+_STATUSES: Final = frozenset({"live", "staging", "error"})
+
+
+def _invariant_problem(mapping: Mapping) -> tuple[str, str] | None:
+    if mapping.status not in _STATUSES:
+        return "status", f"must be live, staging or error (got {mapping.status!r})"
+    if not isinstance(mapping.tags, tuple):
+        return "tags", f"must be a tuple of tags (got {mapping.tags!r})"
+    if mapping.kind == "single-model":
+        if not isinstance(mapping.hf_model, str):
+            return "hf_model", "a single-model mapping names its model"
+        if mapping.tags:
+            return "tags", "a single-model mapping takes no tags"
+    elif mapping.kind == "tag-filter":
+        if mapping.hf_model is not None:
+            return "hf_model", "a tag filter names tags, not a model"
+        if not mapping.tags:
+            return "tags", "a tag filter needs at least one tag"
+    else:
+        return "kind", f"must be single-model or tag-filter (got {mapping.kind!r})"
+    return None

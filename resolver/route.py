@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from resolver.errors import MappingError, MappingProblem
 from resolver.mapping import Kind, Mapping, Status
 
 __all__ = ["STATIC_BITS", "Route", "Visibility", "static_precedence"]
@@ -26,7 +27,13 @@ STATIC_BITS: Final = 48
 def static_precedence(tag_count: int, order: int) -> int:
     """The lookup-independent part of a precedence key; see ``STATIC_BITS``."""
     if not (0 <= tag_count < MAX_TAGS and 0 <= order < MAX_ORDER):
-        raise ValueError(f"rule set too large to rank: {tag_count} tags, order {order}")
+        problem = MappingProblem(
+            "<rule set>",
+            order,
+            "tags" if tag_count >= MAX_TAGS else "",
+            f"too large to rank: {tag_count} tags, load order {order}",
+        )
+        raise MappingError([problem])
     return ((MAX_TAGS - 1 - tag_count) << 32) | order
 
 

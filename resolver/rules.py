@@ -1,8 +1,9 @@
 """The routing contract's per-mapping rules: visibility, task, precedence.
 
-These small functions are shared by the fast index and by the explanation,
-so that both apply one definition of each rule. They run on the lookup path
-and are kept free of allocation.
+The explanation applies the rules through these functions. The index's
+lookup path inlines the same rules for speed (see ``MappingIndex.select``);
+the property tests hold the two to a brute-force resolver that shares
+neither.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "is_visible",
     "near_forms",
     "normalise_tag",
+    "parse_base_model_tag",
     "provider_rank",
     "task_rank",
 ]
@@ -74,6 +76,18 @@ def normalise_tag(tag: str) -> str:
     return tag.strip().casefold()
 
 
+def parse_base_model_tag(tag: str) -> tuple[str, str] | None:
+    """``(relation, base model id)`` of a ``base_model:<relation>:<id>`` tag.
+
+    The Hub writes one such tag per model for its base model: ``adapter`` for
+    a LoRA, ``finetune``, ``merge`` or ``quantized`` for the others.
+    """
+    parts = tag.split(":", 2)
+    if len(parts) == 3 and parts[0] == "base_model" and parts[1] and parts[2]:
+        return parts[1], parts[2]
+    return None
+
+
 def near_forms(tag: str) -> tuple[str, ...]:
     """The forms under which a tag makes a filter "near" a model.
 
@@ -83,7 +97,7 @@ def near_forms(tag: str) -> tuple[str, ...]:
     ``base_model:finetune:X``, the commonest near miss.
     """
     normal = normalise_tag(tag)
-    parts = normal.split(":", 2)
-    if len(parts) == 3 and parts[0] == "base_model":
-        return normal, f"base_model:*:{parts[2]}"
+    parsed = parse_base_model_tag(normal)
+    if parsed is not None:
+        return normal, f"base_model:*:{parsed[1]}"
     return (normal,)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -114,9 +113,16 @@ class TestCacheAcrossProcesses:
             cache.get(("endpoint", "identity"), unavailable)
 
 
-def test_no_file_is_left_half_written(tmp_path: Path) -> None:
+def test_a_failed_write_leaves_no_file_behind(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     store = DiskStore(tmp_path)
-    for n in range(20):
-        store.save("model", ("e",), list(range(n)))
+    store.save("model", ("e",), [1, 2])
+    # A value JSON cannot hold fails half way through the write: the old file
+    # stays whole and no temporary file is left.
+    store.save("model", ("e",), [1, object()])
+    assert "cannot write" in caplog.text
     assert [p.suffix for p in tmp_path.iterdir()] == [".json"]
-    assert not any(name.endswith(".tmp") for name in os.listdir(tmp_path))
+    found = store.load("model", ("e",))
+    assert found is not None
+    assert found[1] == [1, 2]

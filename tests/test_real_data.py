@@ -237,7 +237,7 @@ class TestRealRoutes:
         assert (public.task, public.visibility) == ("conversational", "public")
         assert (member.task, member.visibility) == ("text-generation", "org")
 
-    def test_every_real_model_gets_an_answer(
+    def test_find_and_explain_agree_on_every_real_model(
         self, real_resolver: Resolver, hub_models: dict[str, Model]
     ) -> None:
         assert len(hub_models) == 2022

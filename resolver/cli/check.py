@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from resolver.cli.common import (
-    EXIT_BAD_INPUT,
     fail,
     load_models,
     load_resolver,
@@ -46,12 +45,9 @@ def check_command(
     resolver = load_resolver(rules, lenient)
     models = load_models(models_file) if models_file is not None else []
     try:
-        table = read_expectations(expectations, models)
+        results = check(resolver, read_expectations(expectations, models))
     except ExpectationError as error:
         fail(str(error))
-        sys.exit(EXIT_BAD_INPUT)
-
-    results = check(resolver, table)
     failed = [result for result in results if not result.passed]
     if as_json:
         for result in results:

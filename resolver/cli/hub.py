@@ -69,7 +69,6 @@ class HubLookup:
             sys.exit(EXIT_NO_ROUTE)
         except (HubUnavailableError, HubRequestError) as error:
             fail(f"cannot list the files of {self.model.id!r}: {error}")
-        raise AssertionError("unreachable")
 
 
 def hub_lookup(
@@ -103,6 +102,4 @@ def hub_lookup(
         )
     except HubRequestError as error:
         fail(str(error))
-    else:
-        return HubLookup(hub, who, resolver, model, caller)
-    raise AssertionError("unreachable")
+    return HubLookup(hub, who, resolver, model, caller)

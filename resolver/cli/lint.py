@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from resolver.cli.common import EXIT_BAD_INPUT, fail, load_models
+from resolver.cli.common import fail, load_models
 from resolver.kit.lint import UnreadableRulesError, lint_files
 
 __all__ = ["EXIT_FINDINGS", "lint_command"]
@@ -40,7 +40,6 @@ def lint_command(
         findings = lint_files(rules, models)
     except UnreadableRulesError as error:
         fail(str(error))
-        sys.exit(EXIT_BAD_INPUT)
 
     errors = sum(1 for finding in findings if finding.severity == "error")
     warnings = len(findings) - errors

@@ -6,7 +6,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +183,9 @@ def _model_for(
 class _Summary:
     models: int = 0
     routed: int = 0
-    by_provider: Counter[str] | None = None
-    by_kind: Counter[str] | None = None
-    lora_unrouted: list[str] | None = None
+    by_provider: Counter[str] = field(default_factory=Counter)
+    by_kind: Counter[str] = field(default_factory=Counter)
+    lora_unrouted: list[str] = field(default_factory=list)
     hidden_only: int = 0
 
     def to_json(self, hidden_mappings: int, total_mappings: int) -> dict[str, Any]:
@@ -193,9 +193,9 @@ class _Summary:
             "models": self.models,
             "routed": self.routed,
             "unrouted": self.models - self.routed,
-            "byProvider": dict(sorted((self.by_provider or Counter()).items())),
-            "byKind": dict(sorted((self.by_kind or Counter()).items())),
-            "loraUnrouted": self.lora_unrouted or [],
+            "byProvider": dict(sorted(self.by_provider.items())),
+            "byKind": dict(sorted(self.by_kind.items())),
+            "loraUnrouted": self.lora_unrouted,
             "modelsWithOnlyHiddenMatches": self.hidden_only,
             "mappingsHidden": hidden_mappings,
             "mappings": total_mappings,
@@ -230,14 +230,14 @@ def routes_command(
     models = load_models(models_file)
     caller = Caller(orgs=orgs, providers=prefer)
 
-    summary = _Summary(by_provider=Counter(), by_kind=Counter(), lora_unrouted=[])
+    summary = _Summary()
     for model in _progress(models):
         summary.models += 1
         route = resolver.find(model, caller=caller, task=task, provider=provider)
         if route is not None:
             summary.routed += 1
-            summary.by_provider[route.provider] += 1  # type: ignore[index]
-            summary.by_kind[route.kind] += 1  # type: ignore[index]
+            summary.by_provider[route.provider] += 1
+            summary.by_kind[route.kind] += 1
             line = {"id": model.id, "route": route.to_json()}
             text = (
                 f"{model.id} -> {route.provider} {route.provider_model} ({route.kind})"
@@ -249,7 +249,7 @@ def routes_command(
             if any(c.reason == "hidden" for c in explanation.candidates):
                 summary.hidden_only += 1
             if looks_like_lora(model):
-                summary.lora_unrouted.append(model.id)  # type: ignore[union-attr]
+                summary.lora_unrouted.append(model.id)
             line = {"id": model.id, **_no_route_json(explanation)}
             text = f"{model.id}: no route"
         click.echo(json.dumps(line) if as_json else text)

@@ -60,7 +60,7 @@ from resolver.mapping import Mapping
 from resolver.model import Caller, Model
 from resolver.resolver import PUBLIC, Resolver
 from resolver.route import Route
-from resolver.rules import normalise_tag, task_rank
+from resolver.rules import normalise_tag, parse_base_model_tag, task_rank
 
 __all__ = [
     "SEVERITY",
@@ -255,12 +255,8 @@ def common_tags(models: Iterable[Model] = ()) -> dict[str, str]:
 
 def _is_base_model_tag(tag: str) -> bool:
     """Whether ``tag`` has the Hub's ``base_model:<relation>:<id>`` form."""
-    parts = tag.split(":", 2)
-    return (
-        len(parts) == 3
-        and parts[0] == "base_model"
-        and parts[1] in BASE_MODEL_RELATIONS
-    )
+    parsed = parse_base_model_tag(tag)
+    return parsed is not None and parsed[0] in BASE_MODEL_RELATIONS
 
 
 def _mapping_findings(mapping: Mapping, vocabulary: dict[str, str]) -> list[Finding]:
