@@ -126,3 +126,11 @@ def test_a_failed_write_leaves_no_file_behind(
     found = store.load("model", ("e",))
     assert found is not None
     assert found[1] == [1, 2]
+
+
+def test_a_copy_past_its_maximum_age_is_dropped(tmp_path: Path) -> None:
+    fresh = DiskStore(tmp_path)
+    fresh.save("membership", ("e", "id"), ["acme"])
+    assert DiskStore(tmp_path, max_age=3600).load("membership", ("e", "id"))
+    assert DiskStore(tmp_path, max_age=-1).load("membership", ("e", "id")) is None
+    assert list(tmp_path.iterdir()) == []

@@ -26,11 +26,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["CACHE_DIR_VARIABLE", "DiskStore", "Persistence", "default_cache_dir"]
+__all__ = [
+    "CACHE_DIR_VARIABLE",
+    "DEFAULT_MAX_AGE",
+    "DiskStore",
+    "Persistence",
+    "default_cache_dir",
+]
 
 logger = logging.getLogger(__name__)
 
 CACHE_DIR_VARIABLE = "RESOLVER_CACHE_DIR"
+# An answer older than this is not served even when the Hub is down: a week
+# covers an outage, and a membership revoked since should not live for ever.
+DEFAULT_MAX_AGE = 7 * 24 * 3600.0
 
 V = TypeVar("V")
 
@@ -47,9 +56,11 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class DiskStore:
-    """JSON files in one folder, one per cached key."""
+    """JSON files in one folder, one per cached key; copies older than
+    ``max_age`` seconds are dropped instead of served."""
 
     directory: Path
+    max_age: float = DEFAULT_MAX_AGE
 
     def _path(self, namespace: str, key: Hashable) -> Path:
         name = json.dumps([namespace, key], default=str, sort_keys=True)
@@ -70,7 +81,11 @@ class DiskStore:
             # overwrites it.
             logger.debug("ignoring unreadable cache file %s: %s", path, error)
             return None
-        return max(0.0, time.time() - saved_at), value
+        age = max(0.0, time.time() - saved_at)
+        if age > self.max_age:
+            path.unlink(missing_ok=True)
+            return None
+        return age, value
 
     def save(self, namespace: str, key: Hashable, value: Any) -> None:
         """Write ``value`` for ``key``; a failure is logged, never raised."""
