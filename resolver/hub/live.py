@@ -465,6 +465,10 @@ class HubResolver:
     def _caller_or_default(self, caller: HubCaller | None) -> HubCaller:
         if caller is not None:
             return caller
+        # The saved token is read once, at the first lookup that names no
+        # caller: reading it (a file) on every lookup would put disk access on
+        # the hot path. A process whose saved token changes builds callers
+        # explicitly with caller().
         if self._default_caller is None:
             self._default_caller = self.caller()
         return self._default_caller
