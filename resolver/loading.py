@@ -107,8 +107,9 @@ def _validate(schema: type[_S], data: Any, where: _Where) -> _S | list[MappingPr
         for detail in error.errors(include_url=False):
             # Our own validators raise ValueError; pydantic prefixes the text.
             message = detail["msg"].removeprefix("Value error, ")
-            if detail["type"] != "missing":
-                message += f" (got {short_repr(detail['input'])})"
+            shown = short_repr(detail["input"])
+            if detail["type"] != "missing" and shown not in message:
+                message += f" (got {shown})"
             problems.append(where.problem(field_path(detail["loc"]), message))
         return problems
 
