@@ -99,22 +99,32 @@ class Explanation:
     model: Model
     route: Route | None
     candidates: tuple[Candidate, ...]
+    # Tags (in their near form) shared by so many filters that sharing one
+    # does not make a filter a candidate, with the number of filters.
+    crowded: tuple[tuple[str, int], ...] = ()
 
     def summary(self) -> str:
         """One line saying what happened, used as the no-route error message."""
         if self.route is not None:
             return f"{self.model.id}: routed to {self.route.mapping.describe()}"
         if not self.candidates:
-            return (
-                f"no route for {self.model.id!r}: no mapping names it or shares a tag"
-            )
+            reason = "no mapping names it or shares a tag with it"
+            if self.crowded:
+                reason = "no mapping names it or shares a distinctive tag with it"
+            return f"no route for {self.model.id!r}: {reason}{self._crowded_note()}"
         reasons = "; ".join(
             f"{c.mapping.provider} {c.route.provider_model}: {c.reason} ({c.detail})"
             for c in self.candidates[:5]
         )
         more = len(self.candidates) - 5
         tail = f"; and {more} more" if more > 0 else ""
-        return f"no route for {self.model.id!r}: {reasons}{tail}"
+        return f"no route for {self.model.id!r}: {reasons}{tail}{self._crowded_note()}"
+
+    def _crowded_note(self) -> str:
+        if not self.crowded:
+            return ""
+        shared = ", ".join(f"{tag!r} by {count}" for tag, count in self.crowded)
+        return f" (not listed: filters sharing only a common tag, {shared})"
 
 
 def explain(
@@ -161,7 +171,8 @@ def explain(
             )
             taken.append(Candidate(route, "outranked", detail))
     selected = ranked[0][1] if ranked else None
-    return Explanation(model, selected, tuple(taken + passed_over))
+    crowded = tuple(index.crowded(model).items()) if selected is None else ()
+    return Explanation(model, selected, tuple(taken + passed_over), crowded)
 
 
 def _first_failure(

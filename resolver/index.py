@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
+from resolver.errors import InvalidArgumentError
 from resolver.mapping import CONVERSATIONAL, CONVERSATIONAL_PIPELINE_TAGS, Mapping
 from resolver.model import Caller, Model
 from resolver.orgs import ProviderOrgs
@@ -147,6 +148,9 @@ class MappingIndex:
         # lookup (1,540 ns against 610 ns for a LoRA model at 100 rules). The
         # property tests hold this copy to the brute-force resolver, which
         # shares none of it.
+        if not isinstance(caller, Caller):
+            # A string would index to its second letter below and pass.
+            raise InvalidArgumentError(f"caller must be a Caller, not {caller!r}")
         _, model_tags, pipeline_tag, _, folded_id = model
         preferences = caller[1]
 
@@ -277,6 +281,17 @@ class MappingIndex:
                 for route in routes:
                     found[route.order] = route
         return [found[order] for order in sorted(found)]
+
+    def crowded(self, model: Model) -> dict[str, int]:
+        """The forms of the model's tags that :meth:`near` did not count, each
+        with how many filters share it, for an explanation to say so."""
+        by_form = self._near_index()
+        counts = {
+            form: len(by_form.get(form, ()))
+            for tag in model.tags
+            for form in near_forms(tag)
+        }
+        return {form: n for form, n in sorted(counts.items()) if n > NEAR_LIMIT}
 
     def _near_index(self) -> dict[str, tuple[Route, ...]]:
         # Built on first use: only explanations need it. Two threads racing

@@ -7,7 +7,7 @@ from collections.abc import Mapping as AnyMapping
 from pathlib import Path
 from typing import Any, Final
 
-from resolver.errors import MappingProblem, NoRouteError
+from resolver.errors import InvalidArgumentError, MappingProblem, NoRouteError
 from resolver.explain import Explanation, explain
 from resolver.index import MISSING as _MISSING
 from resolver.index import MappingIndex
@@ -114,11 +114,16 @@ class Resolver:
 
         The fast path: no exception and no explanation on a miss.
         """
-        # The memo is probed here rather than through MappingIndex.find: one
-        # Python call less on the path most lookups take.
-        route = self._memo.get((model, caller, task, provider), _MISSING)
-        if route is _MISSING:
-            return self._index.select(model, caller, task, provider)
+        # The memo is probed here rather than in the index: one Python call
+        # less on the path most lookups take. Arguments are checked only when
+        # something fails (a try block costs nothing until it catches).
+        try:
+            route = self._memo.get((model, caller, task, provider), _MISSING)
+            if route is _MISSING:
+                return self._index.select(model, caller, task, provider)
+        except (TypeError, ValueError, AttributeError):
+            _check_arguments(model, caller, task, provider)
+            raise
         return route  # type: ignore[return-value]
 
     def resolve(
@@ -135,9 +140,13 @@ class Resolver:
         """
         # The memo probe of find, repeated rather than called: resolve is a
         # hot path too, and a call costs about 50 ns.
-        route = self._memo.get((model, caller, task, provider), _MISSING)
-        if route is _MISSING:
-            route = self._index.select(model, caller, task, provider)
+        try:
+            route = self._memo.get((model, caller, task, provider), _MISSING)
+            if route is _MISSING:
+                route = self._index.select(model, caller, task, provider)
+        except (TypeError, ValueError, AttributeError):
+            _check_arguments(model, caller, task, provider)
+            raise
         if route is None:
             explanation = explain(self._index, model, caller, task, provider)
             raise NoRouteError(model, explanation.candidates, explanation.summary())
@@ -152,3 +161,15 @@ class Resolver:
     ) -> Explanation:
         """Every mapping near ``model`` with the reason it was taken or not."""
         return explain(self._index, model, caller, task, provider)
+
+
+def _check_arguments(model: Any, caller: Any, task: Any, provider: Any) -> None:
+    """Raise InvalidArgumentError naming the first argument of the wrong type."""
+    for name, value, expected in (
+        ("model", model, Model),
+        ("caller", caller, Caller),
+        ("task", task, str | None),
+        ("provider", provider, str | None),
+    ):
+        if not isinstance(value, expected):
+            raise InvalidArgumentError(f"{name} must be a {expected}, not {value!r}")

@@ -301,6 +301,9 @@ class TestExplanationScope:
         explanation = Resolver.from_mappings(many).explain(model)
         assert explanation.route is None
         assert explanation.candidates == ()
+        assert explanation.crowded == (("lora", NEAR_LIMIT + 1),)
+        assert f"'lora' by {NEAR_LIMIT + 1}" in explanation.summary()
+        assert "distinctive" in explanation.summary()
 
     def test_base_model_under_another_relation_is_near(self) -> None:
         many = [
@@ -351,6 +354,9 @@ class TestArguments:
             lambda: Caller(orgs="fal"),
             lambda: Caller(providers=[None]),  # type: ignore[list-item]
             lambda: Resolver([], provider_orgs={"fal-ai": 5}),  # type: ignore[dict-item]
+            lambda: Resolver([]).resolve("x/y"),  # type: ignore[arg-type]
+            lambda: Resolver([]).find(LORA, caller="fal"),  # type: ignore[arg-type]
+            lambda: Resolver([]).find(LORA, task=["x"]),  # type: ignore[arg-type]
         ],
     )
     def test_wrong_types_are_the_librarys_own_type_error(self, make: Any) -> None:
