@@ -334,3 +334,19 @@ class TestRoutes:
         summary = json.loads(lines[-1])["summary"]
         assert summary["models"] == 2022
         assert "warning: skipped" in result.stderr
+
+
+def test_raw_partner_listing_with_its_provider_named(tmp_path: Path) -> None:
+    listing = {
+        "conversational": {
+            "deepseek-ai/DeepSeek-R1": {"providerId": "ds/r1", "status": "live"}
+        }
+    }
+    path = tmp_path / "listing.json"
+    path.write_text(json.dumps(listing))
+    args = ("route", "deepseek-ai/DeepSeek-R1", "--rules", path, "--pipeline-tag")
+    assert run(*args, "text-generation").returncode == 2
+    result = run(*args, "text-generation", "--listing-provider", "together", "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["provider"], document["providerModel"]) == ("together", "ds/r1")

@@ -229,3 +229,48 @@ def test_skipped_model_info_entries_are_reported(
     assert "t/chat" in out
     assert "warning: skipped" in err
     assert "'status'" in err
+
+
+def test_staging_listings_for_a_member(
+    fake: FakeHub, env: dict[str, str | None]
+) -> None:
+    staging_filter = {
+        "text-to-image": {
+            "tag-filter=base_model:adapter:org/base,lora": {
+                "providerId": "fal-ai/base-lora",
+                "status": "staging",
+                "type": "tag-filter",
+                "tags": ["base_model:adapter:org/base", "lora"],
+                "adapterType": "lora",
+            }
+        }
+    }
+    fake.listings[("fal-ai", "staging")] = staging_filter
+    fake.whoami = {"hf_member": ["fal"], "hf_outsider": []}
+    fake.refused_listings.add(("fal-ai", "staging"))
+    fake.models["acme/base-style"] = {
+        "id": "acme/base-style",
+        "tags": ["base_model:adapter:org/base", "lora"],
+        "pipeline_tag": "text-to-image",
+        "inferenceProviderMapping": {},
+        "siblings": [{"rfilename": "style.safetensors"}],
+    }
+    args = ("acme/base-style", "--hub", "--provider", "fal-ai", "--staging", "--json")
+
+    # The Hub refuses the staging listing to an outsider: left out, no route.
+    code, out, err = run(env, *args, "--token", "hf_outsider")
+    assert code == 1, err
+    assert json.loads(out)["error"] == "no-route"
+
+    fake.refused_listings.clear()
+    code, out, err = run(env, *args, "--token", "hf_member")
+    assert code == 0, err
+    document = json.loads(out)
+    assert (document["providerModel"], document["visibility"]) == (
+        "fal-ai/base-lora",
+        "org",
+    )
+
+    # Without --staging, only the live listing is asked for.
+    code, _, _ = run(env, *args[:-2], "--json", "--token", "hf_member")
+    assert code == 1

@@ -769,3 +769,31 @@ def test_one_bad_mapping_entry_does_not_hide_the_others(
     fake.models["acme/chat"] = model
     hub = make_hub(clock)
     assert hub.resolve("acme/chat").provider_model == "acme-v1"
+
+
+def test_a_tag_filter_reported_in_model_info_is_the_listings_filter(
+    fake: FakeHub, clock: FakeClock, data_dir: Path
+) -> None:
+    fake.listings[("fal-ai", "live")] = recorded_partner_listing(data_dir)
+    fake.models["acme/sdxl-style"] = {
+        "id": "acme/sdxl-style",
+        "tags": SDXL_LORA_TAGS,
+        "pipeline_tag": "text-to-image",
+        # How the Hub reports, in the model's own mappings, a tag filter that
+        # matches the model: its provider model, no tags.
+        "inferenceProviderMapping": {
+            "fal-ai": {
+                "status": "live",
+                "providerId": "sdxl-lora-mutualized",
+                "task": "text-to-image",
+                "type": "tag-filter",
+                "adapter": "lora",
+            }
+        },
+    }
+    hub = make_hub(clock, providers=["fal-ai"])
+    route = hub.resolve("acme/sdxl-style")
+    assert (route.kind, route.provider_model) == ("tag-filter", "sdxl-lora-mutualized")
+    resolver, model, caller = hub.resolver_for("acme/sdxl-style")
+    candidates = resolver.explain(model, caller).candidates
+    assert [c.reason for c in candidates] == ["selected"]

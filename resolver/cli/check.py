@@ -35,6 +35,7 @@ def check_command(
     expectations: Path,
     rules: tuple[Path, ...],
     lenient: bool,
+    listing_provider: str | None,
     models_file: Path | None,
     as_json: bool,
 ) -> None:
@@ -42,7 +43,7 @@ def check_command(
 
     Exit 0 when every expectation holds, 1 when any differs, 2 on bad input.
     """
-    resolver = load_resolver(rules, lenient)
+    resolver = load_resolver(rules, lenient, listing_provider)
     models = load_models(models_file) if models_file is not None else []
     try:
         results = check(resolver, read_expectations(expectations, models))

@@ -45,7 +45,14 @@ def fail(message: str) -> NoReturn:
 
 
 def rules_options(function: _F) -> _F:
-    """``--rules`` and ``--lenient``, shared by every command that loads rules."""
+    """``--rules``, ``--lenient`` and ``--listing-provider``, shared by every
+    command that loads rules."""
+    function = click.option(
+        "--listing-provider",
+        metavar="NAME",
+        help="The provider of rules files that are a raw partner listing "
+        "(GET /api/partners/NAME/models), which does not name its provider.",
+    )(function)
     function = click.option(
         "--lenient",
         is_flag=True,
@@ -88,11 +95,15 @@ def caller_options(function: _F) -> _F:
     return function
 
 
-def load_resolver(rules: Sequence[Path], lenient: bool) -> Resolver:
+def load_resolver(
+    rules: Sequence[Path], lenient: bool, listing_provider: str | None = None
+) -> Resolver:
     """Load the rules (or the shipped example), or exit 2 with the problems."""
     paths = list(rules) or [example_path("rules.json")]
     try:
-        resolver = Resolver.from_files(paths, lenient=lenient)
+        resolver = Resolver.from_files(
+            paths, lenient=lenient, listing_provider=listing_provider
+        )
     except MappingError as error:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)

@@ -24,7 +24,11 @@ __all__ = ["coverage_command"]
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def coverage_command(
-    rules: tuple[Path, ...], lenient: bool, models_file: Path | None, as_json: bool
+    rules: tuple[Path, ...],
+    lenient: bool,
+    listing_provider: str | None,
+    models_file: Path | None,
+    as_json: bool,
 ) -> None:
     """Count what each mapping captures, the LoRAs nothing captures, and what
     staging changes.
@@ -33,7 +37,7 @@ def coverage_command(
     asks for the mapping's provider, belongs to its organisation (so staging
     counts) and asks for no task.
     """
-    resolver = load_resolver(rules, lenient)
+    resolver = load_resolver(rules, lenient, listing_provider)
     models = load_models(models_file)
     report = coverage(resolver, models)
     if as_json:

@@ -78,6 +78,7 @@ def hub_lookup(
     prefer: Sequence[str],
     token: str | None,
     offline: bool,
+    staging: bool = False,
 ) -> HubLookup:
     """Fetch what routing ``model_id`` needs, or exit 2 saying why not."""
     source = HubSource(token=token, offline=True if offline else None)
@@ -86,7 +87,7 @@ def hub_lookup(
     store = DiskStore(default_cache_dir())
     listed = ([provider] if provider else []) + list(prefer)
     try:
-        hub = HubResolver(source, providers=listed, store=store)
+        hub = HubResolver(source, providers=listed, staging=staging, store=store)
         who = hub.caller(token, prefer)
         resolver, model, caller = hub.resolver_for(model_id, who)
     except UnknownProviderError as error:

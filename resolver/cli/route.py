@@ -81,10 +81,17 @@ def _print_explanation(explanation: Explanation) -> None:
 )
 @click.option("--token", help="Hub token for --hub (default: the saved token).")
 @click.option("--offline", is_flag=True, help="With --hub: use only what is cached.")
+@click.option(
+    "--staging",
+    is_flag=True,
+    help="With --hub: also fetch the staging partner listings, which the Hub "
+    "gives to members of the provider's organisation only.",
+)
 def route_command(
     model_id: str,
     rules: tuple[Path, ...],
     lenient: bool,
+    listing_provider: str | None,
     models_file: Path | None,
     tags: tuple[str, ...],
     pipeline_tag: str | None,
@@ -97,6 +104,7 @@ def route_command(
     hub: bool,
     token: str | None,
     offline: bool,
+    staging: bool,
 ) -> None:
     """Route one model. Exit 0 with a route, 1 with none, 2 on bad input."""
     try:
@@ -114,13 +122,18 @@ def route_command(
                 "and --org"
             )
         lookup = hub_lookup(
-            model_id, provider=provider, prefer=prefer, token=token, offline=offline
+            model_id,
+            provider=provider,
+            prefer=prefer,
+            token=token,
+            offline=offline,
+            staging=staging,
         )
         resolver, model, caller = lookup.resolver, lookup.model, lookup.caller
         for problem in resolver.problems:
             click.echo(f"warning: skipped {problem}", err=True)
     else:
-        resolver = load_resolver(rules, lenient)
+        resolver = load_resolver(rules, lenient, listing_provider)
         check_provider(resolver, provider)
         model = _model_for(
             model_id, models_file, tags, pipeline_tag, use_example=not rules
@@ -217,6 +230,7 @@ class _Summary:
 def routes_command(
     rules: tuple[Path, ...],
     lenient: bool,
+    listing_provider: str | None,
     models_file: Path | None,
     task: str | None,
     provider: str | None,
@@ -225,7 +239,7 @@ def routes_command(
     as_json: bool,
 ) -> None:
     """Route every model of a file and summarise the result."""
-    resolver = load_resolver(rules, lenient)
+    resolver = load_resolver(rules, lenient, listing_provider)
     check_provider(resolver, provider)
     models = load_models(models_file)
     caller = Caller(orgs=orgs, providers=prefer)

@@ -86,6 +86,18 @@ class RuleSet:
     stale: bool
     filters: Resolver = field(repr=False)
     single_model: dict[str, tuple[Mapping, ...]] = field(repr=False)
+    # (provider, task, provider model) -> the tag sets of the filters that
+    # route there, to recognise a model info entry that is one of them.
+    filter_targets: dict[tuple[str, str, str], tuple[frozenset[str], ...]] = field(
+        repr=False
+    )
+
+    def has_filter_for(self, entry: AnyMapping[str, Any], model: Model) -> bool:
+        """Whether a model info entry is the Hub's report of one of this rule
+        set's tag filters matching ``model``."""
+        key = (entry.get("provider"), entry.get("task"), entry.get("providerId"))
+        tag_sets = self.filter_targets.get(key, ())  # type: ignore[arg-type]
+        return any(model.tags.issuperset(tags) for tags in tag_sets)
 
     @classmethod
     def build(
@@ -112,6 +124,12 @@ class RuleSet:
             # when the caches will next try the Hub, not on every lookup.
             expires_at = max(expires_at, retry_at)
         filters = tuple(m for m in mappings if m.hf_model is None)
+        targets: defaultdict[tuple[str, str, str], list[frozenset[str]]] = defaultdict(
+            list
+        )
+        for mapping in filters:
+            key = (mapping.provider, mapping.task, mapping.provider_model)
+            targets[key].append(frozenset(mapping.tags))
         return cls(
             generation=generation,
             mappings=mappings,
@@ -120,6 +138,7 @@ class RuleSet:
             stale=stale,
             filters=Resolver(filters, provider_orgs=provider_orgs),
             single_model={key: tuple(found) for key, found in single.items()},
+            filter_targets={key: tuple(sets) for key, sets in targets.items()},
         )
 
     def for_model(self, folded_id: str) -> list[Mapping]:
@@ -506,7 +525,7 @@ class HubResolver:
         loader = MappingLoader()
         loader.add_entries(rules.single_model.get(record.model.folded_id, ()))
         loader.add_entries(
-            self._known_entries(record),
+            self._known_entries(record, rules),
             source=f"{endpoint}/api/models/{record.model.id}",
         )
         result = loader.finish(lenient=True)
@@ -553,12 +572,22 @@ class HubResolver:
         if provider not in self._known:
             raise UnknownProviderError(provider, sorted(self._known))
 
-    def _known_entries(self, record: ModelRecord) -> list[dict[str, object]]:
-        # An unknown provider in a Hub answer is skipped, not fatal: the Hub
-        # adds providers before clients learn of them. A caller naming such a
-        # provider gets UnknownProviderError at the call instead.
+    def _known_entries(self, record: ModelRecord, rules: RuleSet) -> list[Any]:
+        """The model info entries to load: those of known providers, less the
+        ones that merely report a tag filter the rule set already has.
+
+        An unknown provider in a Hub answer is skipped, not fatal: the Hub
+        adds providers before clients learn of them (a caller naming such a
+        provider gets UnknownProviderError at the call instead). And the Hub
+        lists the tag filters matching a model among its own mappings
+        (``type: "tag-filter"``, no tags): when the listings hold that very
+        filter, it is one mapping, routed as the tag filter it is.
+        """
         kept = []
         for entry in record.entries:
+            if not isinstance(entry, dict):
+                kept.append(entry)  # the loader reports it
+                continue
             provider = entry.get("provider")
             if isinstance(provider, str) and provider not in self._known:
                 if provider not in self._warned_unknown:
@@ -568,6 +597,10 @@ class HubResolver:
                         provider,
                         record.model.id,
                     )
+                continue
+            if entry.get("type") == "tag-filter" and rules.has_filter_for(
+                entry, record.model
+            ):
                 continue
             kept.append(entry)
         return kept
