@@ -31,7 +31,7 @@ import os
 import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -237,19 +237,7 @@ class _Stream:
 
 
 def _with_order(mapping: Mapping, order: int) -> Mapping:
-    return Mapping(
-        provider=mapping.provider,
-        task=mapping.task,
-        provider_model=mapping.provider_model,
-        status=mapping.status,
-        kind=mapping.kind,
-        hf_model=mapping.hf_model,
-        tags=mapping.tags,
-        adapter_type=mapping.adapter_type,
-        source="benchmark",
-        entry=order,
-        order=order,
-    )
+    return replace(mapping, source="benchmark", entry=order, order=order)
 
 
 def _lora_model(

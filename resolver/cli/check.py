@@ -12,6 +12,7 @@ from resolver.cli.common import (
     fail,
     load_models,
     load_resolver,
+    models_option,
     rules_options,
 )
 from resolver.kit.check import ExpectationError, check, read_expectations
@@ -24,11 +25,8 @@ EXIT_MISMATCH = 1
 @click.command("check")
 @click.argument("expectations", type=click.Path(dir_okay=False, path_type=Path))
 @rules_options
-@click.option(
-    "--models",
-    "models_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Hub model records to take the tags of expectations without 'tags' from.",
+@models_option(
+    "Hub model records to take the tags of expectations without 'tags' from."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per expectation.")
 def check_command(

@@ -24,6 +24,7 @@ __all__ = [
     "fail",
     "load_models",
     "load_resolver",
+    "models_option",
     "rules_options",
 ]
 
@@ -66,6 +67,16 @@ def rules_options(function: _F) -> _F:
         help="Rules file (JSON or JSON Lines); repeatable. "
         "Default: the shipped example.",
     )(function)
+
+
+def models_option(help_text: str) -> Callable[[_F], _F]:
+    """``--models FILE``: Hub model records, each command saying what for."""
+    return click.option(
+        "--models",
+        "models_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
 
 
 def caller_options(function: _F) -> _F:

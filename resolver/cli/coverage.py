@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from resolver.cli.common import load_models, load_resolver, rules_options
+from resolver.cli.common import load_models, load_resolver, models_option, rules_options
 from resolver.kit.coverage import Coverage, MappingCoverage, coverage
 from resolver.route import Route
 
@@ -16,11 +16,8 @@ __all__ = ["coverage_command"]
 
 @click.command("coverage")
 @rules_options
-@click.option(
-    "--models",
-    "models_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="JSON or JSON Lines file of Hub model records. Default: the shipped example.",
+@models_option(
+    "JSON or JSON Lines file of Hub model records. Default: the shipped example."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def coverage_command(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from resolver.cli.common import fail, load_models
+from resolver.cli.common import fail, load_models, models_option
 from resolver.kit.lint import UnreadableRulesError, lint_files
 
 __all__ = ["EXIT_FINDINGS", "lint_command"]
@@ -20,12 +20,7 @@ EXIT_FINDINGS = 1
 @click.argument(
     "rules", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--models",
-    "models_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Hub model records: widen the tag vocabulary, find redundant mappings.",
-)
+@models_option("Hub model records: widen the tag vocabulary, find redundant mappings.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def lint_command(
     rules: tuple[Path, ...], models_file: Path | None, as_json: bool

@@ -20,6 +20,7 @@ from resolver.cli.common import (
     fail,
     load_models,
     load_resolver,
+    models_option,
     rules_options,
 )
 from resolver.cli.hub import hub_lookup
@@ -62,11 +63,8 @@ def _print_explanation(explanation: Explanation) -> None:
 @click.command("route")
 @click.argument("model_id")
 @rules_options
-@click.option(
-    "--models",
-    "models_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="JSON or JSON Lines file of Hub model records to take MODEL_ID's tags from.",
+@models_option(
+    "JSON or JSON Lines file of Hub model records to take MODEL_ID's tags from."
 )
 @click.option("--tag", "tags", multiple=True, help="A tag of the model; repeatable.")
 @click.option("--pipeline-tag", help="The model's pipeline tag.")
@@ -217,11 +215,8 @@ class _Summary:
 
 @click.command("routes")
 @rules_options
-@click.option(
-    "--models",
-    "models_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="JSON or JSON Lines file of Hub model records. Default: the shipped example.",
+@models_option(
+    "JSON or JSON Lines file of Hub model records. Default: the shipped example."
 )
 @caller_options
 @click.option(
